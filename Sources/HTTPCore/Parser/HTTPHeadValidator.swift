@@ -1,0 +1,98 @@
+/// The semantic rules applied to a syntactically valid head: Host, message framing,
+/// connection persistence and expectations. Kept apart from the byte loop so each
+/// rule sits next to the RFC paragraph it enforces.
+enum HTTPHeadValidator {
+    static func validate(
+        method: HTTPMethod, target: String, version: HTTPVersion, headers: HTTPHeaders
+    ) -> Result<HTTPRequestHead, HTTPParseError> {
+        // RFC 9112 §3.2: a 1.1 request without Host, or with several, gets 400.
+        let hosts = headers.values("Host")
+        if hosts.count > 1 { return .failure(.multipleHost) }
+        if version.minor >= 1 && hosts.isEmpty { return .failure(.missingHost) }
+        guard isValidTarget(target, method: method) else { return .failure(.invalidRequestTarget) }
+
+        let framing: HTTPRequestHead.BodyFraming
+        switch bodyFraming(headers) {
+        case .success(let f): framing = f
+        case .failure(let e): return .failure(e)
+        }
+
+        // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
+        let keepAlive: Bool
+        if headers.containsToken("close", in: "Connection") {
+            keepAlive = false
+        } else if version.minor == 0 {
+            keepAlive = headers.containsToken("keep-alive", in: "Connection")
+        } else {
+            keepAlive = true
+        }
+
+        // RFC 9110 §10.1.1: only 100-continue is defined; a 1.0 client cannot expect it.
+        var expectation = HTTPRequestHead.Expectation.none
+        if let expect = headers["Expect"] {
+            let value = expect.trimmingOWS().lowercasedASCII()
+            if value == "100-continue" {
+                if version.minor >= 1 { expectation = .continue100 }
+            } else {
+                expectation = .unsupported(expect)
+            }
+        }
+        return .success(
+            HTTPRequestHead(
+                method: method, target: target, version: version, headers: headers,
+                bodyFraming: framing, keepAlive: keepAlive, expectation: expectation))
+    }
+
+    /// origin-form ("/..."), absolute-form ("scheme://..."), asterisk-form ("*", OPTIONS
+    /// only) and authority-form (CONNECT only), RFC 9112 §3.2.
+    static func isValidTarget(_ target: String, method: HTTPMethod) -> Bool {
+        if target.hasPrefix("/") { return true }
+        if target == "*" { return method == .options }
+        if method == .connect { return !target.contains("/") }
+        guard let scheme = target.firstRange(of: "://") else { return false }
+        let name = target[..<scheme.lowerBound]
+        return !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }
+    }
+
+    /// RFC 9112 §6.1–§6.3: Transfer-Encoding wins only when alone; with Content-Length it is
+    /// a smuggling attempt and is refused outright.
+    static func bodyFraming(_ headers: HTTPHeaders) -> Result<HTTPRequestHead.BodyFraming, HTTPParseError> {
+        let lengths = headers.values("Content-Length")
+        let codings = headers.listElements("Transfer-Encoding")
+        let hasTE = headers.contains("Transfer-Encoding")
+        if hasTE && !lengths.isEmpty { return .failure(.contentLengthWithTransferEncoding) }
+        if hasTE {
+            guard let last = codings.last else { return .failure(.chunkedNotLast) }
+            let lowered = codings.map { $0.lowercasedASCII() }
+            if let unknown = lowered.first(where: { $0 != "chunked" }) {
+                // A coding we do not implement is 501 (RFC 9112 §6.1) unless chunked is not
+                // last, in which case the length cannot be determined at all: 400.
+                return .failure(last.lowercasedASCII() != "chunked" ? .chunkedNotLast : .unsupportedTransferCoding(unknown))
+            }
+            guard lowered.count == 1 else { return .failure(.chunkedNotLast) }  // chunked applied twice
+            return .success(.chunked)
+        }
+        guard !lengths.isEmpty else { return .success(.none) }
+        // Several fields or a list are allowed only if every member is the same number (§6.3 ¶5).
+        var value: Int?
+        for field in lengths {
+            for member in field.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let n = parseContentLength(member.trimmingOWS()) else { return .failure(.invalidContentLength) }
+                if let v = value, v != n { return .failure(.invalidContentLength) }
+                value = n
+            }
+        }
+        return .success(value! == 0 ? .none : .contentLength(value!))
+    }
+
+    /// Content-Length = 1*DIGIT, no sign, no overflow.
+    static func parseContentLength(_ s: Substring) -> Int? {
+        guard !s.isEmpty, s.utf8.count <= 18 else { return nil }
+        var n = 0
+        for c in s.utf8 {
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            n = n * 10 + Int(c - 0x30)
+        }
+        return n
+    }
+}
