@@ -50,7 +50,7 @@ let package = Package(
         ),
 
         // MARK: Tests (Swift Testing), mirroring Sources/.
-        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),

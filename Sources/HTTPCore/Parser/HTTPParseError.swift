@@ -26,6 +26,34 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidChunkTerminator
     case bodyTooLarge
 
+    /// The case name, stable for logs and metric labels ("invalidContentLength").
+    public var name: String {
+        switch self {
+        case .invalidMethod: "invalidMethod"
+        case .invalidRequestTarget: "invalidRequestTarget"
+        case .invalidVersion: "invalidVersion"
+        case .unsupportedVersion: "unsupportedVersion"
+        case .requestLineTooLong: "requestLineTooLong"
+        case .invalidHeaderName: "invalidHeaderName"
+        case .whitespaceBeforeColon: "whitespaceBeforeColon"
+        case .obsoleteLineFolding: "obsoleteLineFolding"
+        case .invalidHeaderValue: "invalidHeaderValue"
+        case .bareCR: "bareCR"
+        case .headerTooLarge: "headerTooLarge"
+        case .tooManyHeaders: "tooManyHeaders"
+        case .missingHost: "missingHost"
+        case .multipleHost: "multipleHost"
+        case .invalidContentLength: "invalidContentLength"
+        case .contentLengthWithTransferEncoding: "contentLengthWithTransferEncoding"
+        case .chunkedNotLast: "chunkedNotLast"
+        case .unsupportedTransferCoding: "unsupportedTransferCoding"
+        case .invalidChunkSize: "invalidChunkSize"
+        case .invalidChunkExtension: "invalidChunkExtension"
+        case .invalidChunkTerminator: "invalidChunkTerminator"
+        case .bodyTooLarge: "bodyTooLarge"
+        }
+    }
+
     public var status: HTTPStatus {
         switch self {
         case .requestLineTooLong: .uriTooLong
