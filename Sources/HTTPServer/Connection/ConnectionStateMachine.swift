@@ -90,11 +90,11 @@ public struct ConnectionStateMachine: Sendable {
     /// Content-Length alone says they are too large, or the expectation is unknown.
     public mutating func headReceived(_ head: HTTPRequestHead, maxBodyBytes: Int, now: UInt64) -> HeadAction {
         if case .contentLength(let n) = head.bodyFraming, n > maxBodyBytes {
-            readPhase = .finished
+            protocolError()
             return .reject(.contentTooLarge, "request body of \(n) bytes exceeds the limit of \(maxBodyBytes) bytes")
         }
         if case .unsupported(let value) = head.expectation {
-            readPhase = .finished
+            protocolError()
             return .reject(.expectationFailed, "unsupported expectation '\(value)'")
         }
         if !head.keepAlive { closeAfterResponse = true }
@@ -108,7 +108,7 @@ public struct ConnectionStateMachine: Sendable {
         if readPhase != .finished { readPhase = .processing }
     }
 
-    /// The request could not be parsed: answer, then read nothing more.
+    /// The request could not be parsed or was refused unread: answer, then read nothing more.
     public mutating func protocolError() {
         readPhase = .finished
         closeAfterResponse = true

@@ -24,18 +24,20 @@ public final class ServerMetrics: ServerObserver, Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        connectionsOpen = registry.makeGauge(name: "kiln_http_connections_open", help: "Client connections currently open.")
-        connectionsTotal = registry.makeCounter(name: "kiln_http_connections_total", help: "Client connections accepted since start.")
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "kiln", subsystem: "http", metricName: metric, unitName: unit, helpText: help)
+        }
+        connectionsOpen = registry.makeGauge(descriptor: name("connections", "open", "Client connections currently open."))
+        connectionsTotal = registry.makeCounter(descriptor: name("connections", "total", "Client connections accepted since start."))
         requestsByClass = (1...5).map {
             registry.makeCounter(
-                name: "kiln_http_requests_total", labels: [("class", "\($0)xx")],
-                help: "HTTP requests answered, by status class.")
+                descriptor: name("requests", "total", "HTTP requests answered, by status class."), labels: [("class", "\($0)xx")])
         }
         duration = registry.makeDurationHistogram(
-            name: "kiln_http_request_duration_seconds", buckets: ServerMetrics.durationBuckets,
-            help: "Time from a request's first parsed byte to its response being queued.")
-        bytesIn = registry.makeCounter(name: "kiln_http_received_bytes_total", help: "Request bytes received (heads and bodies).")
-        bytesOut = registry.makeCounter(name: "kiln_http_sent_bytes_total", help: "Response bytes queued for sending.")
+            descriptor: name("request_duration", "seconds", "Time from a request's first parsed byte to its response being queued."),
+            buckets: ServerMetrics.durationBuckets)
+        bytesIn = registry.makeCounter(descriptor: name("received_bytes", "total", "Request bytes received (heads and bodies)."))
+        bytesOut = registry.makeCounter(descriptor: name("sent_bytes", "total", "Response bytes queued for sending."))
     }
 
     public func connectionOpened() {

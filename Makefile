@@ -1,0 +1,46 @@
+# Kiln: the two commands a fresh Debian 12 machine needs are `make run` and `make test`.
+# Both install what is missing first (scripts/install-deps.sh, idempotent).
+SWIFT ?= swift
+PYTHON ?= python3
+RELEASE_FLAGS := -c release --product kiln --static-swift-stdlib
+
+.PHONY: run test deps test-deps release build unit integration dockerfile bench-http clean
+
+## Serve the shipped models on the embedded default configuration (port 8000).
+run: deps release
+	.build/release/kiln serve
+
+## The whole test suite; CI (.ci/run) runs exactly this.
+test: test-deps build unit integration dockerfile
+
+deps:
+	scripts/install-deps.sh build
+
+test-deps:
+	scripts/install-deps.sh test
+
+## The release binary, exactly as the Dockerfile builds it (static Swift runtime).
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+## Debug build of everything, tests included.
+build:
+	$(SWIFT) build --build-tests
+
+unit: build
+	$(SWIFT) test --skip-build
+
+integration: build
+	KILN_BIN="$(CURDIR)/.build/debug/kiln" $(PYTHON) -m pytest Tests/integration -q -p no:cacheprovider
+
+## Lints the Dockerfile, runs its build-stage steps, and checks the runtime stage ships
+## exactly the shared libraries the binary needs (there is no Docker engine here).
+dockerfile:
+	scripts/check-dockerfile.sh
+
+## Benchmark (not a test): Kiln vs Hummingbird vs nginx with wrk; see docs/performance.md.
+bench-http:
+	benchmarks/http/run.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,44 @@
+import Testing
+@testable import HTTPCore
+
+/// gzip request decoding with a size cap, response encoding, and negotiation.
+@Suite struct GzipTests {
+    let text = Array(String(repeating: "tensor ", count: 5000).utf8)
+
+    @Test func roundTrip() throws {
+        let packed = Gzip.encode(text)
+        #expect(packed.count < text.count / 20)
+        #expect(packed.prefix(2) == [0x1F, 0x8B])
+        #expect(try Gzip.decode(packed, maxOutput: text.count) == text)
+    }
+
+    @Test func concatenatedMembers() throws {
+        let two = Gzip.encode(Array("ab".utf8)) + Gzip.encode(Array("cd".utf8))
+        #expect(try Gzip.decode(two, maxOutput: 100) == Array("abcd".utf8))
+    }
+
+    @Test func bombStopsAtTheCap() {
+        let bomb = Gzip.encode([UInt8](repeating: 0, count: 8 << 20))  // 8 MiB of zeros → ~36 KiB at level 1
+        #expect(bomb.count < 64 * 1024)
+        #expect(throws: Gzip.DecodeError.tooLarge(limit: 1 << 20)) { try Gzip.decode(bomb, maxOutput: 1 << 20) }
+    }
+
+    @Test func corruptAndTruncated() {
+        let packed = Gzip.encode(text)
+        #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(Array(packed.prefix(packed.count / 2)), maxOutput: 1 << 20) }
+        #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(Array("not gzip at all".utf8), maxOutput: 1 << 20) }
+        #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(packed + [0x00, 0x01], maxOutput: 1 << 20) }
+    }
+
+    @Test func negotiation() {
+        #expect(ContentCoding.acceptsGzip(["Accept-Encoding": "gzip, deflate, br"]))
+        #expect(ContentCoding.acceptsGzip(["Accept-Encoding": "*"]))
+        #expect(!ContentCoding.acceptsGzip(["Accept-Encoding": "gzip;q=0, identity"]))
+        #expect(!ContentCoding.acceptsGzip(["Accept-Encoding": "br"]))
+        #expect(!ContentCoding.acceptsGzip([:]))
+        #expect(ContentCoding.ofRequest(["Content-Encoding": "GZIP"]) == .gzip)
+        #expect(ContentCoding.ofRequest([:]) == .identity)
+        #expect(ContentCoding.ofRequest(["Content-Encoding": "br"]) == .unsupported("br"))
+        #expect(ContentCoding.ofRequest(["Content-Encoding": "gzip, gzip"]) == .unsupported("gzip, gzip"))
+    }
+}
