@@ -7,9 +7,11 @@ public enum HTTPResponseEncoder {
     ///   - date: the current IMF-fixdate bytes (cached by the caller, one per second).
     ///   - keepAlive: whether the connection stays open after this response.
     ///   - omitBody: a response to HEAD: headers say what GET would send, no body follows.
+    ///   - requestID: written as `X-Request-Id` (kept out of `response.headers` so a shared,
+    ///     pre-built response is never copied just to add it).
     public static func encode(
         _ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, omitBody: Bool,
-        date: [UInt8], into out: inout [UInt8]
+        date: [UInt8], requestID: String? = nil, into out: inout [UInt8]
     ) {
         out.reserveCapacity(out.count + 128 + response.body.count)
         // We answer 1.0 clients as 1.1 (RFC 9110 §6.2: the highest minor version we support).
@@ -26,6 +28,11 @@ public enum HTTPResponseEncoder {
             append("Connection: close\r\n", &out)
         } else if version.minor == 0 {
             append("Connection: keep-alive\r\n", &out)
+        }
+        if let requestID {
+            append("X-Request-Id: ", &out)
+            append(requestID, &out)
+            append("\r\n", &out)
         }
         for field in response.headers {
             append(field.name, &out)

@@ -5,33 +5,50 @@ enum HTTPHeadValidator {
     static func validate(
         method: HTTPMethod, target: String, version: HTTPVersion, headers: HTTPHeaders
     ) -> Result<HTTPRequestHead, HTTPParseError> {
+        // One pass picks out the fields that shape framing and persistence; requests
+        // usually carry few of them, so the common case allocates nothing here.
+        var hostCount = 0
+        var hasFraming = false
+        var hasConnection = false
+        var expect: String?
+        for field in headers.fields {
+            let name = field.name
+            switch name.utf8.count {
+            case 4 where HTTPHeaders.equalNames(name, "Host"): hostCount += 1
+            case 6 where HTTPHeaders.equalNames(name, "Expect"): expect = field.value
+            case 10 where HTTPHeaders.equalNames(name, "Connection"): hasConnection = true
+            case 14 where HTTPHeaders.equalNames(name, "Content-Length"): hasFraming = true
+            case 17 where HTTPHeaders.equalNames(name, "Transfer-Encoding"): hasFraming = true
+            default: break
+            }
+        }
         // RFC 9112 §3.2: a 1.1 request without Host, or with several, gets 400.
-        let hosts = headers.values("Host")
-        if hosts.count > 1 { return .failure(.multipleHost) }
-        if version.minor >= 1 && hosts.isEmpty { return .failure(.missingHost) }
+        if hostCount > 1 { return .failure(.multipleHost) }
+        if version.minor >= 1 && hostCount == 0 { return .failure(.missingHost) }
         guard isValidTarget(target, method: method) else { return .failure(.invalidRequestTarget) }
 
-        let framing: HTTPRequestHead.BodyFraming
-        switch bodyFraming(headers) {
-        case .success(let f): framing = f
-        case .failure(let e): return .failure(e)
+        var framing = HTTPRequestHead.BodyFraming.none
+        if hasFraming {
+            switch bodyFraming(headers) {
+            case .success(let f): framing = f
+            case .failure(let e): return .failure(e)
+            }
         }
 
         // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
-        let keepAlive: Bool
-        if headers.containsToken("close", in: "Connection") {
-            keepAlive = false
-        } else if version.minor == 0 {
-            keepAlive = headers.containsToken("keep-alive", in: "Connection")
-        } else {
-            keepAlive = true
+        var keepAlive = version.minor >= 1
+        if hasConnection {
+            if headers.containsToken("close", in: "Connection") {
+                keepAlive = false
+            } else if version.minor == 0 {
+                keepAlive = headers.containsToken("keep-alive", in: "Connection")
+            }
         }
 
         // RFC 9110 §10.1.1: only 100-continue is defined; a 1.0 client cannot expect it.
         var expectation = HTTPRequestHead.Expectation.none
-        if let expect = headers["Expect"] {
-            let value = expect.trimmingOWS().lowercasedASCII()
-            if value == "100-continue" {
+        if let expect {
+            if expect.trimmingOWS().lowercasedASCII() == "100-continue" {
                 if version.minor >= 1 { expectation = .continue100 }
             } else {
                 expectation = .unsupported(expect)

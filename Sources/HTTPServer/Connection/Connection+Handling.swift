@@ -33,10 +33,15 @@ extension Connection {
             response.headers.add(name: "Allow", value: allow.map(\.rawValue).joined(separator: ", "))
             respond(response)
         case .found(let route, let parameters):
+            var cancellation = Cancellation.never
+            if !route.handler.isInline {
+                cancellation = Cancellation()
+                current?.cancellation = cancellation
+            }
             let request = ServerRequest(
                 head: head, path: PercentDecoding.decode(rawPath), query: PercentDecoding.query(head.query),
                 parameters: parameters, body: body, trailers: trailers, requestID: flight.requestID,
-                cancellation: flight.cancellation)
+                cancellation: cancellation)
             run(route.handler, request)
         }
     }
@@ -92,7 +97,7 @@ extension Connection {
         current = nil
         var response = response
         let config = server.configuration
-        response.headers.replaceOrAdd(name: "X-Request-Id", value: flight.requestID)
+        if response.headers.contains("X-Request-Id") { response.headers.remove(name: "X-Request-Id") }
         if response.status.code >= 400 && response.headers["Content-Type"] == nil {
             response.headers.add(name: "Content-Type", value: "application/json")
         }
@@ -108,7 +113,7 @@ extension Connection {
         let before = outbound.count
         HTTPResponseEncoder.encode(
             response, version: flight.head.version, keepAlive: keepAlive, omitBody: flight.head.method == .head,
-            date: loop.date(), into: &outbound)
+            date: loop.date(), requestID: flight.requestID, into: &outbound)
         let record = RequestRecord(
             method: flight.head.method, path: String(flight.head.path), status: response.status.code, bytesIn: flight.bytesIn,
             bytesOut: outbound.count - before, durationNanos: now &- flight.started, requestID: flight.requestID)

@@ -72,7 +72,7 @@ extension Connection {
     func closeNow(abort: Bool = false) {
         guard !closed else { return }
         closed = true
-        current?.cancellation.cancel()
+        current?.cancellation?.cancel()
         if abort { Socket.abort(fd) }
         if readSuspended { readSource?.resume() }
         readSource?.cancel()

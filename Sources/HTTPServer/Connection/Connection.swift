@@ -33,7 +33,8 @@ final class Connection: @unchecked Sendable {
         var started: UInt64
         var bytesIn: Int
         var requestID: String
-        var cancellation = Cancellation()
+        /// Created when a handler leaves the event loop; raised if the client leaves first.
+        var cancellation: Cancellation?
         var waitingForHandler = false
     }
 
@@ -96,7 +97,7 @@ final class Connection: @unchecked Sendable {
     private func handlePeerEOF() {
         guard !closed else { return }
         if let flight = current, flight.waitingForHandler {
-            flight.cancellation.cancel()
+            flight.cancellation?.cancel()
             return
         }
         if outboundStart == outbound.count { closeNow() }

@@ -10,6 +10,8 @@ public enum Handler: Sendable {
     case compute(@Sendable (ServerRequest) throws -> HTTPResponse)
     /// The handler keeps the `ResponseWriter` and answers from any thread, exactly once.
     case deferred(@Sendable (ServerRequest, ResponseWriter) -> Void)
+
+    var isInline: Bool { if case .inline = self { true } else { false } }
 }
 
 /// A method and a path pattern such as `/v2/models/{name}/versions/{version}/infer`.

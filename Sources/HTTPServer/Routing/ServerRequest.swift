@@ -46,6 +46,8 @@ public struct ServerRequest: Sendable {
 public final class Cancellation: Sendable {
     private let flag = Atomic<Bool>(false)
     public init() {}
+    /// Shared by inline requests, which finish before their client can be noticed leaving.
+    static let never = Cancellation()
     public var isCancelled: Bool { flag.load(ordering: .relaxed) }
     public func cancel() { flag.store(true, ordering: .relaxed) }
 }
