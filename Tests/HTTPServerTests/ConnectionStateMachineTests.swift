@@ -11,8 +11,18 @@ import Testing
         HTTPRequestHead(method: .post, target: "/", version: .http1_1, headers: ["Host": "x"], bodyFraming: framing, keepAlive: keepAlive, expectation: expect)
     }
 
-    @Test func idleConnectionClosesAfterKeepAlive() {
+    @Test func silentNewConnectionClosesAfterHeaderTimeout() {
         let m = ConnectionStateMachine(deadlines: Self.deadlines, now: 0)
+        #expect(m.timeoutCheck(now: 10 * Self.s) == .none)
+        #expect(m.timeoutCheck(now: 10 * Self.s + 1) == .close)
+    }
+
+    @Test func idleKeepAliveClosesAfterKeepAliveTimeout() {
+        var m = ConnectionStateMachine(deadlines: Self.deadlines, now: 0)
+        _ = m.headReceived(head(), maxBodyBytes: 100, now: 0)
+        m.requestReceived()
+        _ = m.responseQueued(requestKeepAlive: true, now: 0)
+        _ = m.writeDrained(now: 0)
         #expect(m.timeoutCheck(now: 75 * Self.s) == .none)
         #expect(m.timeoutCheck(now: 75 * Self.s + 1) == .close)
     }

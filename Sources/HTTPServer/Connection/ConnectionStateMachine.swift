@@ -70,6 +70,9 @@ public struct ConnectionStateMachine: Sendable {
     public private(set) var lingerUntil: UInt64?
     /// Set by shutdown or by a response with `Connection: close`.
     public private(set) var closeAfterResponse = false
+    /// Until the first response, an idle connection gets the header deadline, not the
+    /// keep-alive one: a client that connects and sends nothing is gone in seconds.
+    public private(set) var awaitingFirstRequest = true
 
     public init(deadlines: Deadlines, now: UInt64) {
         self.deadlines = deadlines
@@ -117,6 +120,7 @@ public struct ConnectionStateMachine: Sendable {
     /// A response was queued. Returns whether it should say the connection persists.
     public mutating func responseQueued(requestKeepAlive: Bool, now: UInt64) -> Bool {
         if writePendingSince == nil { writePendingSince = now }
+        awaitingFirstRequest = false
         if !requestKeepAlive { closeAfterResponse = true }
         if closeAfterResponse {
             readPhase = .finished
@@ -157,7 +161,8 @@ public struct ConnectionStateMachine: Sendable {
         if let since = writePendingSince, now &- since > deadlines.write { return .abort }
         switch readPhase {
         case .idle(let since):
-            return writePendingSince == nil && now &- since > deadlines.keepAlive ? .close : .none
+            let limit = awaitingFirstRequest ? deadlines.header : deadlines.keepAlive
+            return writePendingSince == nil && now &- since > limit ? .close : .none
         case .head(let since):
             return now &- since > deadlines.header ? .requestTimeout : .none
         case .body(let last):
