@@ -27,8 +27,9 @@ public final class Application: @unchecked Sendable {
     /// Binds, reports readiness, and serves until a signal ends the process (exit 0 after
     /// a graceful drain). Never returns.
     public func run() throws -> Never {
-        try start()
+        // Handlers first: a signal arriving right after "listening" must not be lost.
         installSignalHandlers()
+        try start()
         dispatchMain()
     }
 

@@ -58,6 +58,7 @@ class Server:
     config: dict
     config_path: str
     expect_exit: bool = False
+    crash_reported: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _reader: threading.Thread | None = None
 
@@ -121,7 +122,11 @@ class Server:
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            pass
+            return
+        if self._reader is not None:
+            self._reader.join(timeout=2)
+        if self.proc.stderr is not None and (self._reader is None or not self._reader.is_alive()):
+            self.proc.stderr.close()
 
 
 def _reader(proc: subprocess.Popen, lines: list[str], cond: threading.Condition) -> None:
@@ -212,20 +217,49 @@ def _shared_server():
     mgr.stop()
 
 
+def _track(request, srv: Server) -> None:
+    servers = getattr(request.node, "_kiln_servers", None)
+    if servers is None:
+        servers = []
+        request.node._kiln_servers = servers
+    servers.append(srv)
+
+
+def _crash_message(srv: Server) -> str:
+    srv.crash_reported = True
+    if srv._reader is not None:
+        srv._reader.join(timeout=1)
+    return f"kiln exited unexpectedly during this test (exit {srv.proc.returncode}); stderr tail:\n{srv.stderr_tail()}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Turn a server crash during the test body into a failure of that test."""
+    result = yield
+    for srv in getattr(item, "_kiln_servers", []):
+        if not srv.expect_exit and not srv.crash_reported and srv.proc.poll() is not None:
+            pytest.fail(_crash_message(srv), pytrace=False)
+    return result
+
+
 @pytest.fixture
-def server(_shared_server) -> Server:
+def server(request, _shared_server) -> Server:
     """The shared server. Fails the test if the process is gone afterwards."""
     srv = _shared_server.get()
+    _track(request, srv)
     yield srv
-    if not srv.alive():
-        time.sleep(0.1)
-        code = srv.proc.returncode
-        pytest.fail(f"kiln crashed during this test (exit {code}); stderr tail:\n{srv.stderr_tail()}",
-                    pytrace=False)
+    if not srv.alive() and not srv.crash_reported:
+        pytest.fail(_crash_message(srv), pytrace=False)
 
 
 @pytest.fixture
-def start_server():
+def kiln_binary() -> str:
+    """Path of the kiln binary under test (fails the test if it is missing)."""
+    return kiln_bin()
+
+
+@pytest.fixture
+def start_server(request):
     """Factory: start_server(config_overrides, env=..., args=..., base=True) -> Server."""
     started: list[Server] = []
 
@@ -237,13 +271,13 @@ def start_server():
         if not wait:
             srv.expect_exit = True  # the test inspects the exit itself
         started.append(srv)
+        _track(request, srv)
         return srv
 
     yield factory
-    crashed = [s for s in started if not s.expect_exit and s.proc.poll() is not None]
+    crashed = [s for s in started if not s.expect_exit and not s.crash_reported and s.proc.poll() is not None]
+    message = _crash_message(crashed[0]) if crashed else None
     for s in started:
         s.kill()
-    if crashed:
-        s = crashed[0]
-        pytest.fail(f"kiln exited unexpectedly (exit {s.proc.returncode}); stderr tail:\n{s.stderr_tail()}",
-                    pytrace=False)
+    if message:
+        pytest.fail(message, pytrace=False)

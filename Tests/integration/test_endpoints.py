@@ -81,6 +81,23 @@ def test_debug_echo_wrong_method_405_allow(server):
     _json_error(r)
 
 
+@pytest.mark.parametrize(
+    "method,path,allowed",
+    [
+        ("POST", "/v2/health/live", "GET"),
+        ("DELETE", "/metrics", "GET"),
+        ("PUT", "/debug/echo", "POST"),
+        ("PATCH", "/readyz", "GET"),
+    ],
+)
+def test_405_always_has_allow(server, method, path, allowed):
+    """RFC 9110 §15.5.6: a 405 response MUST carry Allow."""
+    r = get(server.port, path, method=method, body=b"" if method in ("POST", "PUT", "PATCH") else None)
+    assert r.status == 405, r
+    assert allowed in [t.strip().upper() for t in (r.header("allow") or "").split(",")], r
+    _json_error(r)
+
+
 def test_debug_echo_roundtrip(server):
     payload = bytes(range(256)) * 40
     r = get(server.port, "/debug/echo", method="POST", body=payload)

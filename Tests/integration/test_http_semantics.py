@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 
-from kilnhttp import RawConn, RecordingHTTPConnection, build_request, check_stream
+from kilnhttp import RawConn, RecordingHTTPConnection, build_request, check_stream, get
 
 
 def test_keepalive_reuse_raw(server):
@@ -289,3 +290,155 @@ def test_chunked_via_curl(server):
 def get_ok(server) -> bool:
     with RawConn(server.port) as c:
         return c.request(build_request("GET", "/v2/health/live")).status == 200
+
+
+# ------------------------------------------------------------------ framing edge cases
+
+
+def test_get_with_body_is_consumed(server):
+    """A GET carrying a body: the body must be skipped, not parsed as the next request."""
+    smuggled = b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
+    with RawConn(server.port) as c:
+        c.send(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(smuggled) + smuggled
+               + build_request("GET", "/v2/health/ready"))
+        r1 = c.read_response()
+        r2 = c.read_response()
+        assert (r1.status, r2.status) == (200, 200), (r1, r2)
+        assert json.loads(r2.body) == {"ready": True}
+        assert c.got_nothing_for(0.3), "the body of the GET was answered as a request"
+
+
+def test_post_body_that_looks_like_a_request(server):
+    inner = b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
+    with RawConn(server.port) as c:
+        c.send(build_request("POST", "/debug/echo", body=inner) + build_request("GET", "/v2/health/live"))
+        r1 = c.read_response("POST")
+        r2 = c.read_response()
+        assert r1.status == 200 and r1.body == inner
+        assert r2.status == 200
+        assert c.got_nothing_for(0.3)
+
+
+def test_large_pipeline_with_backpressure(server):
+    """1000 pipelined requests (16 MB of responses) written before reading anything:
+    the server must stop reading while it cannot write, then answer all of them in order."""
+    n = 1000
+    batch = b"".join(build_request("GET", f"/debug/bytes?n={16000 + i % 7}", [("X-Request-Id", f"bp-{i}")])
+                     for i in range(n))
+    with RawConn(server.port, timeout=20, rcvbuf=16384) as c:
+        out = c.sock.dup()  # own timeout, so the reader's settimeout calls do not affect the writer
+        out.settimeout(20)
+        sender = threading.Thread(target=out.sendall, args=(batch,), daemon=True)
+        sender.start()
+        time.sleep(0.5)  # let the server fill its send buffer while we do not read
+        for i in range(n):
+            r = c.read_response(timeout=10)
+            assert r.status == 200 and len(r.body) == 16000 + i % 7, (i, r)
+            assert r.header("x-request-id") == f"bp-{i}", (i, r)
+        sender.join(timeout=5)
+        out.close()
+        assert c.got_nothing_for(0.2)
+
+
+def test_many_requests_one_connection(server):
+    with RawConn(server.port) as c:
+        for i in range(500):
+            r = c.request(build_request("GET", "/v2/health/live"))
+            assert r.status == 200, (i, r)
+
+
+def test_header_names_and_codings_case_insensitive(server):
+    raw = (b"POST /debug/echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: Chunked\r\n"
+           b"x-request-id: lower-case-1\r\n\r\n4\r\nwxyz\r\n0\r\n\r\n")
+    with RawConn(server.port) as c:
+        r = c.request(raw, "POST")
+        assert r.status == 200 and r.body == b"wxyz", r
+        assert r.header("x-request-id") == "lower-case-1"
+        r = c.request(b"POST /debug/echo HTTP/1.1\r\nHOST: x\r\nCONTENT-LENGTH: 3\r\n\r\nabc", "POST")
+        assert r.status == 200 and r.body == b"abc", r
+
+
+def test_connection_close_token_variants(server):
+    for value in ("Close", "keep-alive, close", "close, te"):
+        with RawConn(server.port) as c:
+            r = c.request(build_request("GET", "/v2/health/live", [("Connection", value)]))
+            assert r.status == 200 and r.closes, (value, r)
+            assert c.wait_closed(2.0), value
+
+
+def test_http10_keepalive_token_case(server):
+    with RawConn(server.port) as c:
+        r = c.request(b"GET /v2/health/live HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+        assert r.status == 200
+        r = c.request(b"GET /v2/health/live HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+        assert r.status == 200
+
+
+def test_field_value_whitespace_trimmed(server):
+    r = get(server.port, "/v2/health/live", {"X-Request-Id": "  \t trimmed-id \t "})
+    assert r.header("x-request-id") == "trimmed-id", r
+
+
+def test_query_string_ignored_for_routing(server):
+    r = get(server.port, "/v2/health/live?probe=1&x=%20")
+    assert r.status == 200 and json.loads(r.body) == {"live": True}
+
+
+def test_absolute_form_target(server):
+    """RFC 9112 §3.2.2: a server MUST accept the absolute-form request-target."""
+    with RawConn(server.port) as c:
+        r = c.request(b"GET http://127.0.0.1/v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert r.status == 200 and json.loads(r.body) == {"live": True}, r
+
+
+def test_head_on_error_has_no_body(server):
+    with RawConn(server.port) as c:
+        r = c.request(build_request("HEAD", "/missing"), "HEAD")
+        assert r.status == 404 and r.body == b""
+        assert c.got_nothing_for(0.2)
+        assert c.request(build_request("GET", "/v2/health/live")).status == 200
+
+
+def test_expect_100_body_sent_without_waiting(server):
+    """Clients may send the body right after the head; the server must still frame it."""
+    with RawConn(server.port) as c:
+        c.send(build_request("POST", "/debug/echo", [("Expect", "100-continue")], body=b"eager")
+               + build_request("GET", "/v2/health/live"))
+        r = c.read_response("POST")  # a 100 Continue before it is allowed and skipped
+        assert r.status == 200 and r.body == b"eager", r
+        assert c.read_response().status == 200
+
+
+def test_expect_100_ignored_for_http10(server):
+    """RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request MUST be ignored."""
+    with RawConn(server.port) as c:
+        r = c.request(b"POST /debug/echo HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok", "POST")
+        assert [x.status for x in c.stream.responses] == [200], c.stream.responses
+        assert r.body == b"ok"
+
+
+def test_error_responses_carry_request_id(server):
+    with RawConn(server.port) as c:
+        r = c.request(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Request-Id: bad-req-1\r\nBad Name: 1\r\n\r\n")
+        assert r.status == 400 and r.header("x-request-id"), r
+
+
+def test_connections_open_gauge_drops_after_close(server):
+    def gauge():
+        text = get(server.port, "/metrics").body.decode()
+        for line in text.splitlines():
+            if line.startswith("kiln_http_connections_open"):
+                return float(line.split()[-1])
+        raise AssertionError("kiln_http_connections_open missing")
+
+    base = gauge()
+    conns = [RawConn(server.port) for _ in range(5)]
+    for c in conns:
+        assert c.request(build_request("GET", "/v2/health/live")).status == 200
+    assert gauge() >= base + 5
+    for c in conns:
+        c.close()
+    deadline = time.monotonic() + 2
+    while gauge() > base and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gauge() <= base, "closed connections still counted as open"

@@ -20,6 +20,8 @@ CASES = {
     # ---- 400: request/field syntax (RFC 9112 §3, §5)
     "missing-host-1.1": (b"GET /v2/health/live HTTP/1.1\r\n\r\n", 400),
     "two-host-fields": (b"GET /v2/health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    # RFC 9112 §3.2: a Host field with an invalid value MUST get 400 (a space is not allowed in uri-host).
+    "host-invalid-value": (b"GET /v2/health/live HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
     "space-before-colon": (b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Foo : bar\r\n\r\n", 400),
     "tab-before-colon": (b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Foo\t: bar\r\n\r\n", 400),
     "space-before-colon-host": (b"GET /v2/health/live HTTP/1.1\r\nHost : x\r\n\r\n", 400),
@@ -88,6 +90,7 @@ def test_malformed(server, name):
             assert r.status == status, f"{name}: sent {raw[:300]!r}\ngot {r!r}"
             body = json.loads(r.body)
             assert isinstance(body.get("error"), str) and body["error"], r
+            assert r.header("x-request-id"), f"{name}: no X-Request-Id on the error response"
             if status in NEEDS_CLOSE_HEADER:
                 assert r.closes, f"{name}: 400 must carry Connection: close; got {r!r}"
             assert c.wait_closed(2.0), f"{name}: connection left open after {status}"

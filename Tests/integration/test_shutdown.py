@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import socket
 import time
 
@@ -131,3 +133,34 @@ def test_shutdown_logs(start_server):
     for obj in srv.logs():
         assert {"ts", "level", "msg"} <= obj.keys(), obj
     assert any(o.get("msg") == "listening" for o in srv.logs())
+
+
+def test_sigterm_right_after_listening(kiln_binary, tmp_path):
+    """Once "listening" is logged, SIGTERM must already be handled gracefully: not lost
+    (process hangs) and not the default action (killed by the signal). The signal is sent
+    the moment the line is read, straight from the pipe, to hit any start-up window."""
+    cfg = tmp_path / "config.json"
+    cfg.write_text("{}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KILN_")}
+    for attempt in range(10):
+        proc = subprocess.Popen([kiln_binary, "serve", "--config", str(cfg), "--host", "127.0.0.1", "--port", "0"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        try:
+            seen = []
+            for line in proc.stderr:  # ends at EOF if the process dies
+                seen.append(line)
+                if b'"listening"' in line:
+                    proc.send_signal(signal.SIGTERM)
+                    break
+            assert seen and b'"listening"' in seen[-1], f"no listening line: {b''.join(seen)[:500]!r}"
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+            assert code == 0, (f"attempt {attempt}: SIGTERM sent right after the listening line gave "
+                               f"{'no exit within 5 s (signal lost)' if code is None else f'exit {code}'}")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=5)
+            proc.stderr.close()

@@ -14,7 +14,9 @@ enum HTTPHeadValidator {
         for field in headers.fields {
             let name = field.name
             switch name.utf8.count {
-            case 4 where HTTPHeaders.equalNames(name, "Host"): hostCount += 1
+            case 4 where HTTPHeaders.equalNames(name, "Host"):
+                hostCount += 1
+                guard isValidHost(field.value) else { return .failure(.invalidHost) }
             case 6 where HTTPHeaders.equalNames(name, "Expect"): expect = field.value
             case 10 where HTTPHeaders.equalNames(name, "Connection"): hasConnection = true
             case 14 where HTTPHeaders.equalNames(name, "Content-Length"): hasFraming = true
@@ -58,6 +60,20 @@ enum HTTPHeadValidator {
             HTTPRequestHead(
                 method: method, target: target, version: version, headers: headers,
                 bodyFraming: framing, keepAlive: keepAlive, expectation: expectation))
+    }
+
+    /// Host = uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2): reg-name or IP
+    /// literal characters only, so "a b" or "a/b" cannot reach routing or logs as a host.
+    static func isValidHost(_ value: String) -> Bool {
+        value.utf8.allSatisfy { b in
+            switch b {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true  // DIGIT ALPHA
+            case 0x2D, 0x2E, 0x5F, 0x7E, 0x25: true  // - . _ ~ %
+            case 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D: true  // sub-delims
+            case 0x3A, 0x5B, 0x5D: true  // : [ ]
+            default: false
+            }
+        }
     }
 
     /// origin-form ("/..."), absolute-form ("scheme://..."), asterisk-form ("*", OPTIONS

@@ -17,6 +17,7 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
     case tooManyHeaders
     case missingHost
     case multipleHost
+    case invalidHost
     case invalidContentLength
     case contentLengthWithTransferEncoding
     case chunkedNotLast
@@ -43,6 +44,7 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tooManyHeaders: "tooManyHeaders"
         case .missingHost: "missingHost"
         case .multipleHost: "multipleHost"
+        case .invalidHost: "invalidHost"
         case .invalidContentLength: "invalidContentLength"
         case .contentLengthWithTransferEncoding: "contentLengthWithTransferEncoding"
         case .chunkedNotLast: "chunkedNotLast"
@@ -81,6 +83,7 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tooManyHeaders: "too many header fields"
         case .missingHost: "missing Host header (required in HTTP/1.1, RFC 9112 §3.2)"
         case .multipleHost: "more than one Host header"
+        case .invalidHost: "invalid Host header value (RFC 9112 §3.2)"
         case .invalidContentLength: "invalid Content-Length"
         case .contentLengthWithTransferEncoding: "Content-Length together with Transfer-Encoding (RFC 9112 §6.1)"
         case .chunkedNotLast: "chunked must be the final transfer coding (RFC 9112 §6.3)"
