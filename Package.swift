@@ -39,6 +39,9 @@ let package = Package(
             ]
         ),
 
+        // Shared tensor engine: OpenBLAS for GEMM, OpenSSL for .kiln checksums, zlib's CRC-32.
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib"]),
+
         // MARK: The thin executable.
         .executableTarget(
             name: "kiln",
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),
     ]
 )
