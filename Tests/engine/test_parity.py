@@ -53,7 +53,6 @@ def read_npy_strict(path) -> np.ndarray:
             shape, fortran, dtype = fmt.read_array_header_2_0(f)
         else:
             raise AssertionError(f"{path.name}: unsupported .npy version {version}")
-        header_end = f.tell()
         payload = f.read()
     assert not fortran, f"{path.name}: fortran_order is True (must be C order)"
     assert dtype.str in ALLOWED_NPY, f"{path.name}: dtype {dtype.str} (want one of {ALLOWED_NPY})"
