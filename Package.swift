@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// Kiln: an HTTP inference server for industry AI services.
-/// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib.
+/// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib;
+/// kiln → ModelConvert → TensorEngine → COpenBLAS, COpenSSL, CZlib.
 /// The C system libraries are module maps over Debian's -dev packages.
 let package = Package(
     name: "Kiln",
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: C system libraries (module maps; pkg-config supplies include paths).
@@ -42,11 +44,19 @@ let package = Package(
         // Shared tensor engine: OpenBLAS for GEMM, OpenSSL for .kiln checksums, zlib's CRC-32.
         .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib"]),
 
+        // ONNX → .kiln. Only the CLI links it; the serving path never does.
+        .target(
+            name: "ModelConvert",
+            dependencies: ["TensorEngine", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+
         // MARK: The thin executable.
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "InferenceServer",
+                "ModelConvert",
+                "TensorEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +67,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        .testTarget(name: "ModelConvertTests", dependencies: ["ModelConvert"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),
     ]
 )
