@@ -93,6 +93,11 @@ public final class KilnFile: Sendable {
         tensorIndex = index
     }
 
+    /// The table entry (dtype, shape, offset, length) of the tensor called `name`.
+    public func tensor(named name: String) -> KilnTensorEntry? {
+        tensorIndex[name].map { header.tensors[$0] }
+    }
+
     /// The bytes of the tensor called `name`, inside the mapping (valid while this object
     /// lives), or nil if there is no such tensor.
     public func tensorBytes(named name: String) -> UnsafeRawBufferPointer? {

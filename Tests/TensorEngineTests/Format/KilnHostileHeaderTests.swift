@@ -113,6 +113,45 @@ import Testing
         expect(.graph, "duplicate graph output 'probs'") { $0.outputs[1].name = "probs" }
     }
 
+    /// Random edits of the JSON with checksums recomputed, so every variant reaches the parser
+    /// and the validators: each must be accepted or refused cleanly, and an accepted one must
+    /// still hand out only in-bounds tensor ranges.
+    @Test func randomHeaderEditsNeverCrash() throws {
+        let json = try header.encodedJSON()
+        let alphabet = Array("0123456789-+.eE[]{}\",:truefalsnl \\ux".utf8) + [0x00, 0x0A, 0xC3, 0xFF]
+        var rng = SeededGenerator(seed: 17)
+        var outcomes: [KilnFileError.Kind: Int] = [:]
+        var accepted = 0
+        try withTemporaryDirectory { (dir: String) throws in
+            for _ in 0..<600 {
+                var edited = json
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    let at = Int.random(in: 0..<edited.count, using: &rng)
+                    switch Int.random(in: 0..<3, using: &rng) {
+                    case 0: edited[at] = alphabet.randomElement(using: &rng)!
+                    case 1: edited.insert(alphabet.randomElement(using: &rng)!, at: at)
+                    default: edited.remove(at: at)
+                    }
+                }
+                writeFile(forge(json: edited, data: data), to: dir + "/r.kiln")
+                do throws(KilnFileError) {
+                    let file = try KilnFile.open(path: dir + "/r.kiln")
+                    accepted += 1
+                    for i in file.header.tensors.indices {
+                        let b = file.tensorBytes(at: i)
+                        #expect(b.count == file.header.tensors[i].length)
+                    }
+                } catch {
+                    outcomes[error.kind, default: 0] += 1
+                    #expect(!error.message.isEmpty)
+                }
+            }
+        }
+        // Most edits break the JSON; some reach the layout and graph checks.
+        #expect(outcomes[.malformed, default: 0] > 100)
+        #expect(accepted + outcomes.values.reduce(0, +) == 600)
+    }
+
     @Test func brokenJSON() throws {
         let json = String(decoding: try header.encodedJSON(), as: UTF8.self)
         func edited(_ from: String, _ to: String) -> [UInt8] {
