@@ -144,11 +144,13 @@ public struct KilnHeader: Sendable, Equatable {
 
     /// The on-disk shape of the header; dtypes as names.
     private struct Wire: Codable {
+        /// A graph input or output.
         struct Value: Codable {
             var name: String
             var dtype: String
             var shape: [Int]
         }
+        /// A tensor-table row.
         struct Tensor: Codable {
             var name: String
             var dtype: String
