@@ -1,0 +1,119 @@
+/// MaxPool, AveragePool and GlobalAveragePool over NCHW float32 (ONNX semantics).
+///
+/// Each (image, channel) plane is independent, so planes are split across `threads`. Within
+/// a plane the window of every output is clipped to the taps inside the image once, so the
+/// inner loops carry no padding checks. Pools are memory-bound and a small share of a CNN's
+/// time, so they stay scalar loops the compiler is free to vectorise.
+public enum PoolKernel {
+    /// MaxPool: the largest tap inside the image (padding never wins). A window with no tap
+    /// inside the image — only possible with pads ≥ the kernel, which ONNX forbids — gives
+    /// −Float.greatestFiniteMagnitude, as onnxruntime does.
+    public static func maxPool(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
+        parameters p: Pool2DParameters, threads: Int
+    ) {
+        let (oH, oW) = p.outputSize(height: height, width: width)
+        forEachPlane(count: batch * channels, outputsPerPlane: oH * oW, threads: threads) { plane in
+            let src = input + plane * height * width
+            let dst = output + plane * oH * oW
+            for oh in 0..<oH {
+                let h = window(oh, stride: p.strideHeight, pad: p.padTop, dilation: p.dilationHeight, kernel: p.kernelHeight, size: height)
+                for ow in 0..<oW {
+                    let w = window(ow, stride: p.strideWidth, pad: p.padLeft, dilation: p.dilationWidth, kernel: p.kernelWidth, size: width)
+                    var best = -Float.greatestFiniteMagnitude
+                    for kh in h.taps {
+                        let row = src + (h.start + kh * p.dilationHeight) * width + w.start
+                        for kw in w.taps {
+                            let x = row[kw * p.dilationWidth]
+                            if x > best { best = x }
+                        }
+                    }
+                    dst[oh * oW + ow] = best
+                }
+            }
+        }
+    }
+
+    /// AveragePool. The divisor is the number of taps inside the image
+    /// (`countIncludePad` false), or inside the image and its explicit pads (true) — never the
+    /// positions past the end padding that `ceil_mode` can add, as in onnxruntime and PyTorch.
+    public static func averagePool(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
+        parameters p: Pool2DParameters, countIncludePad: Bool, threads: Int
+    ) {
+        let (oH, oW) = p.outputSize(height: height, width: width)
+        forEachPlane(count: batch * channels, outputsPerPlane: oH * oW, threads: threads) { plane in
+            let src = input + plane * height * width
+            let dst = output + plane * oH * oW
+            for oh in 0..<oH {
+                let h = window(oh, stride: p.strideHeight, pad: p.padTop, dilation: p.dilationHeight, kernel: p.kernelHeight, size: height)
+                let hPadded = countIncludePad
+                    ? paddedTaps(h.start, dilation: p.dilationHeight, kernel: p.kernelHeight, end: height + p.padBottom) : h.taps.count
+                for ow in 0..<oW {
+                    let w = window(ow, stride: p.strideWidth, pad: p.padLeft, dilation: p.dilationWidth, kernel: p.kernelWidth, size: width)
+                    var sum: Float = 0
+                    for kh in h.taps {
+                        let row = src + (h.start + kh * p.dilationHeight) * width + w.start
+                        for kw in w.taps { sum += row[kw * p.dilationWidth] }
+                    }
+                    let count = countIncludePad
+                        ? hPadded * paddedTaps(w.start, dilation: p.dilationWidth, kernel: p.kernelWidth, end: width + p.padRight)
+                        : h.taps.count * w.taps.count
+                    dst[oh * oW + ow] = count > 0 ? sum / Float(count) : 0
+                }
+            }
+        }
+    }
+
+    /// GlobalAveragePool: output [N, C, 1, 1], the mean of each plane of `spatial` floats.
+    public static func globalAveragePool(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int, threads: Int
+    ) {
+        precondition(spatial >= 1)
+        forEachPlane(count: batch * channels, outputsPerPlane: spatial / 8, threads: threads) { plane in
+            let src = input + plane * spatial
+            // Eight partial sums: vectorisable, and less rounding drift than one long chain.
+            var acc = SIMD8<Float>()
+            var i = 0
+            while i + 8 <= spatial {
+                acc += UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+                i += 8
+            }
+            var sum = acc.sum()
+            while i < spatial {
+                sum += src[i]
+                i += 1
+            }
+            output[plane] = sum / Float(spatial)
+        }
+    }
+
+    /// The window of output `o` along one axis: its first input position and the tap
+    /// indices that fall inside the input.
+    @inline(__always)
+    static func window(_ o: Int, stride: Int, pad: Int, dilation: Int, kernel: Int, size: Int) -> (start: Int, taps: Range<Int>) {
+        let start = o * stride - pad
+        if dilation == 1 {
+            let lo = max(0, -start)
+            return (start, lo..<max(lo, min(kernel, size - start)))
+        }
+        let lo = max(0, ceilDivide(-start, dilation))
+        let hi = min(kernel, floorDivide(size - 1 - start, dilation) + 1)
+        return (start, lo..<max(lo, hi))
+    }
+
+    /// Taps of a window starting at `start` (≥ −pad) that lie before `end` (size + end pad).
+    @inline(__always)
+    static func paddedTaps(_ start: Int, dilation: Int, kernel: Int, end: Int) -> Int {
+        max(0, min(kernel, floorDivide(end - 1 - start, dilation) + 1))
+    }
+
+    /// Runs `body` for planes 0..<count, split in contiguous runs across threads when there
+    /// is enough work (~32K outputs per thread) to pay for waking them.
+    static func forEachPlane(count: Int, outputsPerPlane: Int, threads: Int, _ body: (Int) -> Void) {
+        let parts = min(threads, count, max(1, count * outputsPerPlane / 32_768))
+        ParallelFor.run(parts: parts) { part in
+            for plane in (count * part / parts)..<(count * (part + 1) / parts) { body(plane) }
+        }
+    }
+}
