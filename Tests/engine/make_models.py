@@ -111,8 +111,26 @@ class Case:
             "unsupported_node": self.unsupported_node,
             "removed_ops": list(self.removed_ops),
             "macs_per_sample": self.macs_per_sample,
+            "conversion_changes": conversion_changes(self),
             "note": self.note,
         }
+
+
+# Cases on which a conversion pass must change something (and `kiln convert` say so).
+# Identity/Dropout removal, constant folding, BatchNormalization folded into a preceding
+# Conv/Gemm, activation fusion (not when the Conv output is itself a graph output).
+_PASS_OPS = {"Identity", "Dropout", "Constant"}
+_PASS_CASES = {"constant_folding_chain", "dead_nodes", "shape_gather_reshape", "shape_cast_arith"}
+
+
+def conversion_changes(case: "Case") -> bool:
+    nodes = case.model.graph.node
+    producer = {o: n.op_type for n in nodes for o in n.output}
+    bn_after = any(n.op_type == "BatchNormalization" and producer.get(n.input[0]) in ("Conv", "Gemm")
+                   for n in nodes)
+    fused = case.name.startswith("fuse_") and case.name != "fuse_conv_relu_shared_output"
+    return (bool({n.op_type for n in nodes} & _PASS_OPS) or bn_after or fused
+            or case.name in _PASS_CASES)
 
 
 def opset_of(model: onnx.ModelProto) -> int:
@@ -482,6 +500,9 @@ _pool("avgpool_ceil_mode", "AveragePool", (1, 3, 10, 10), kernel_shape=[3, 3], s
       ceil_mode=1)
 _pool("avgpool_ceil_mode_pads_exclude", "AveragePool", (1, 3, 11, 11), kernel_shape=[3, 3],
       strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=0)
+# ceil_mode: the last window runs past the padded edge (onnxruntime and onnx.reference agree)
+_pool("avgpool_ceil_mode_pads_include", "AveragePool", (1, 2, 10, 10), kernel_shape=[3, 3],
+      strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1)
 _pool("avgpool_7x7_global_like", "AveragePool", (2, 8, 7, 7), kernel_shape=[7, 7], opset=21)
 _pool("globalavgpool", "GlobalAveragePool", (2, 5, 7, 6))
 _pool("globalavgpool_1x1", "GlobalAveragePool", (3, 4, 1, 1), opset=13)

@@ -14,6 +14,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     public let arenaBytes: Int
     /// Operator of each step, in execution order (constant-folded nodes excluded).
     public let stepOps: [String]
+    /// Floating-point operations of one run at this batch size.
+    public let flops: Int
     let steps: [StepBody]
     let outputRefs: [BufferRef]
     /// Plan-time tensors whose storage the steps point into.
@@ -31,6 +33,7 @@ public final class ExecutionPlan: @unchecked Sendable {
         arenaBytes = builder.arenaBytes
         steps = builder.stepBodies
         stepOps = builder.stepOps
+        flops = builder.flops
         outputRefs = builder.outputRefs
         retained = builder.retained
     }

@@ -18,7 +18,7 @@ extension OpPlanner {
         }
         let lda = a.shape[1], ldb = b.shape[1]
         let bias = biasPlan
-        return OpPlan(outputs: [([m, n], .float32)]) { ins, outs, _ in
+        var plan = OpPlan(outputs: [([m, n], .float32)]) { ins, outs, _ in
             let (ra, rb, ro, rc) = (ins[0]!, ins[1]!, outs[0], ins.count > 2 ? ins[2] : nil)
             return { ctx in
                 let y = ctx.floats(ro)
@@ -34,6 +34,8 @@ extension OpPlanner {
                 activation.apply(y, count: m * n)
             }
         }
+        plan.flops = 2 * m * n * k
+        return plan
     }
 
     /// Writes scale·C broadcast over a coalesced plan into `out`.
@@ -65,7 +67,7 @@ extension OpPlanner {
         if bBatch.allSatisfy({ $0 == 1 }) && aBatch == batchDims {
             // [..., M, K] × [K, N]: fold the batch into M.
             let rows = aBatch.reduce(1, *) * m
-            return OpPlan(outputs: [(outShape, .float32)]) { ins, outs, _ in
+            var plan = OpPlan(outputs: [(outShape, .float32)]) { ins, outs, _ in
                 let (ra, rb, ro) = (ins[0]!, ins[1]!, outs[0])
                 return { ctx in
                     GEMMKernel.sgemm(
@@ -73,11 +75,13 @@ extension OpPlanner {
                         b: ctx.floats(rb), ldb: n, beta: 0, c: ctx.floats(ro), ldc: n)
                 }
             }
+            plan.flops = 2 * rows * n * k
+            return plan
         }
         let batchCount = batchDims.reduce(1, *)
         let plan = Broadcast.plan(output: batchDims.isEmpty ? [1] : batchDims, inputs: [aBatch.isEmpty ? [1] : aBatch, bBatch.isEmpty ? [1] : bBatch])
         let aOffsets = offsets(plan, 0, count: batchCount), bOffsets = offsets(plan, 1, count: batchCount)
-        return OpPlan(outputs: [(outShape, .float32)]) { ins, outs, _ in
+        var batched = OpPlan(outputs: [(outShape, .float32)]) { ins, outs, _ in
             let (ra, rb, ro) = (ins[0]!, ins[1]!, outs[0])
             return { ctx in
                 let pa = ctx.floats(ra), pb = ctx.floats(rb), po = ctx.floats(ro)
@@ -88,6 +92,8 @@ extension OpPlanner {
                 }
             }
         }
+        batched.flops = 2 * batchCount * m * n * k
+        return batched
     }
 
     /// The matrix index (in units of whole matrices) of operand `k` for each batch position.

@@ -33,6 +33,11 @@ enum OpPlanner {
         case .cast: try cast(c)
         case .gemm: try gemm(c)
         case .matMul: try matMul(c)
+        case .conv: try conv(c)
+        case .maxPool: try pool(c, max: true)
+        case .averagePool: try pool(c, max: false)
+        case .globalAveragePool: try globalAveragePool(c)
+        case .batchNormalization: try batchNormalization(c)
         default:
             throw c.fail("operator not implemented yet; supported: \(OpType.supportedList)", .unsupportedOperator)
         }

@@ -40,6 +40,7 @@ struct PlanBuilder {
     var stepOps: [String] = []
     var outputRefs: [BufferRef] = []
     var retained: [Tensor] = []
+    var flops = 0
 
     init(model: GraphModel, batch: Int, threads: Int) {
         self.model = model
@@ -153,6 +154,7 @@ struct PlanBuilder {
             buffers.append(Buffer(bytes: PlanBuilder.rounded(opPlan.workspaceBytes), first: step, last: step))
             workspace = buffers.count - 1
         }
+        flops += opPlan.flops > 0 ? opPlan.flops : opPlan.outputs.reduce(0) { $0 + $1.shape.count }
         pending.append(PendingStep(plan: opPlan, inputs: inputs, outputs: outputs, workspace: workspace, op: node.op))
     }
 

@@ -48,6 +48,9 @@ struct OpPlan {
     var aliasOf: Int?
     /// The outputs depend only on input shapes (Shape): always computed at plan time.
     var dataIndependent = false
+    /// Floating-point operations of one execution (multiply-add = 2); 0 means "one per
+    /// output element", the estimate for element-wise and data-movement ops.
+    var flops = 0
     /// Builds the kernel call once buffers are placed: (inputs, outputs, workspace).
     var make: (_ inputs: [BufferRef?], _ outputs: [BufferRef], _ workspace: BufferRef?) -> StepBody
 
