@@ -26,7 +26,7 @@ struct RecurrentWeights: Sendable {
     /// for the others. Zeros without B.
     let projectionBias: [Float]
     /// Rb of the gates that may not be folded, `[directions, gates·hidden]` (zeros
-    /// elsewhere); nil when every gate folds or there is no B.
+    /// elsewhere, and everywhere without B); nil when every gate folds.
     let recurrentBias: [Float]?
 
     /// Columns of one direction's gate block.
@@ -63,9 +63,8 @@ struct RecurrentWeights: Sendable {
         recurrentWeightsT = rt
 
         var pb = [Float](repeating: 0, count: pw)
-        var rb: [Float]? = nil
+        var rb: [Float]? = unfoldedGates.isEmpty ? nil : [Float](repeating: 0, count: pw)
         if let bias {
-            if !unfoldedGates.isEmpty { rb = [Float](repeating: 0, count: pw) }
             for d in 0..<directions {
                 for row in 0..<gw {
                     let wb = bias[d * 2 * gw + row], recurrent = bias[d * 2 * gw + gw + row]
