@@ -66,3 +66,33 @@ func seqExpectClose(
 ) {
     seqExpectClose(actual, expected.map(Double.init), abs: abs, rel: rel, what, sourceLocation: sourceLocation)
 }
+
+/// Row-major multi-index helpers for the naive references.
+enum SeqIndex {
+    static func coords(_ flat: Int, _ shape: [Int]) -> [Int] {
+        var c = [Int](repeating: 0, count: shape.count), rest = flat
+        for d in shape.indices.reversed() {
+            c[d] = rest % shape[d]
+            rest /= shape[d]
+        }
+        return c
+    }
+
+    static func flat(_ coords: [Int], _ shape: [Int]) -> Int {
+        zip(coords, shape).reduce(0) { $0 * $1.1 + $1.0 }
+    }
+
+    /// The flat indices of every lane along `axis` (non-negative), each in axis order.
+    static func lanes(_ shape: [Int], axis: Int) -> [[Int]] {
+        var lanes: [[Int]] = []
+        for f in 0..<shape.reduce(1, *) {
+            var c = coords(f, shape)
+            guard c[axis] == 0 else { continue }
+            lanes.append((0..<shape[axis]).map { k in
+                c[axis] = k
+                return flat(c, shape)
+            })
+        }
+        return lanes
+    }
+}
