@@ -62,13 +62,12 @@ public struct LSTMKernel: Sendable {
         weights.project(x: x, rows: seq * batch, into: workspace)
         let scratch = workspace + seq * batch * weights.projectionWidth
         let per = scratchPerDirection(batch: batch)
-        let pass = { (d: Int) in
-            self.runDirection(
-                d, projection: workspace, seq: seq, batch: batch, initialH: initialH, initialC: initialC,
-                y: y, yH: yH, yC: yC, scratch: scratch + d * per)
-        }
         KernelThreads.forEachChunk(count: direction.count, threads: threads) { slots, _ in
-            for d in slots { pass(d) }
+            for d in slots {
+                self.runDirection(
+                    d, projection: workspace, seq: seq, batch: batch, initialH: initialH, initialC: initialC,
+                    y: y, yH: yH, yC: yC, scratch: scratch + d * per)
+            }
         }
     }
 

@@ -97,8 +97,9 @@ struct RecurrentWeights: Sendable {
     }
 
     /// `out[batch, columns.count] = h[batch, hidden] · Rᵀ[:, columns]` for one direction,
-    /// `out` rows `ldOut` apart. Batch 1 goes to sgemv: OpenBLAS 0.3.21 does not forward a
-    /// one-row sgemm to gemv itself and pays its packing for nothing.
+    /// `out` rows `ldOut` apart. Batch 1 goes to sgemv: OpenBLAS 0.3.21 runs a one-row
+    /// sgemm through its packing path; measured here (one thread) at H=128, 4H=512, sgemv
+    /// takes 4.1 µs against sgemm's 6.2 (Cooperlake kernels) and 5.4 against 18 (Haswell).
     func recur(
         h: UnsafePointer<Float>, batch: Int, direction d: Int, columns: Range<Int>,
         into out: UnsafeMutablePointer<Float>, ldOut: Int
