@@ -1,0 +1,49 @@
+import Dispatch
+
+/// Splitting a kernel's independent work items across `threads` workers with
+/// `DispatchQueue.concurrentPerform`, as docs/engine.md prescribes. Items are handed out in
+/// contiguous chunks (one per worker) so each worker streams through adjacent memory.
+enum KernelThreads {
+    /// Calls `body(range, worker)` for disjoint contiguous ranges covering `0..<count`, with at
+    /// most `threads` workers (worker ids `0..<workers`, usable to pick per-worker scratch).
+    /// Runs inline when one worker suffices: a dispatch costs microseconds, more than many
+    /// whole kernel calls on small tensors, so `minPerWorker` keeps tiny jobs on the caller.
+    static func forEachChunk(
+        count: Int, threads: Int, minPerWorker: Int = 1,
+        _ body: (_ range: Range<Int>, _ worker: Int) -> Void
+    ) {
+        let workers = workerCount(count: count, threads: threads, minPerWorker: minPerWorker)
+        if workers <= 1 {
+            if count > 0 { body(0..<count, 0) }
+            return
+        }
+        // concurrentPerform wants a @Sendable closure, and kernel bodies capture raw
+        // pointers, which are not Sendable. It is sound here: concurrentPerform returns only
+        // after every iteration has, so the non-escaping body outlives no call, and workers
+        // own disjoint ranges (the kernels' side of the contract).
+        withoutActuallyEscaping(body) { escapable in
+            let shared = UncheckedSendableBody(call: escapable)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                shared.call(chunk(w, of: workers, count: count), w)
+            }
+        }
+    }
+
+    /// How many workers `forEachChunk` uses: never more than `threads`, than `count`, or than
+    /// `count / minPerWorker`; at least 1. Kernels size per-worker scratch with it.
+    static func workerCount(count: Int, threads: Int, minPerWorker: Int = 1) -> Int {
+        max(1, min(threads, count, count / max(minPerWorker, 1)))
+    }
+
+    /// Worker `w`'s share of `0..<count` when split `workers` ways (sizes differ by at most 1).
+    static func chunk(_ w: Int, of workers: Int, count: Int) -> Range<Int> {
+        let base = count / workers, extra = count % workers
+        let start = w * base + min(w, extra)
+        return start..<(start + base + (w < extra ? 1 : 0))
+    }
+}
+
+/// A kernel body handed to Dispatch's workers; see `KernelThreads.forEachChunk`.
+private struct UncheckedSendableBody: @unchecked Sendable {
+    let call: (Range<Int>, Int) -> Void
+}

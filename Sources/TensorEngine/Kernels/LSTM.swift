@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// ONNX LSTM (opset 14, `layout` 0), built once at load from the operator's weights.
+///
+/// Shapes (row-major float32): X `[seq, batch, input]`; W `[dirs, 4H, input]` and
+/// R `[dirs, 4H, H]` with gates in ONNX order i, o, f, c; optional B `[dirs, 8H]` (Wb then
+/// Rb), initial_h / initial_c `[dirs, batch, H]`, P `[dirs, 3H]` (i, o, f). Outputs, each
+/// optional: Y `[seq, dirs, batch, H]`, Y_h and Y_c `[dirs, batch, H]`.
+///
+/// Supported subset, which the converter must enforce: default activations (sigmoid, tanh,
+/// tanh), `input_forget` 0, and every sequence at full length — `sequence_lens` is not
+/// read, so a model that feeds shorter sequences would need it rejected or equal to `seq`.
+/// `clip` bounds every gate's pre-activation (after bias and peephole), as onnxruntime
+/// does; the cell state itself is not clipped.
+public struct LSTMKernel: Sendable {
+    public let direction: RecurrentDirection
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let clip: Float?
+    let weights: RecurrentWeights
+    /// P copied, `[dirs, 3H]`; empty without peepholes.
+    let peepholes: [Float]
+
+    /// Packs the weights. Pointers are read only during the call.
+    public init(
+        w: UnsafePointer<Float>, r: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        peepholes: UnsafePointer<Float>?, inputSize: Int, hiddenSize: Int,
+        direction: RecurrentDirection, clip: Float? = nil
+    ) {
+        precondition(clip.map { $0 > 0 } ?? true, "LSTM clip must be positive")
+        self.direction = direction
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.clip = clip
+        weights = RecurrentWeights(
+            w: w, r: r, bias: bias, directions: direction.count, gates: 4,
+            inputSize: inputSize, hiddenSize: hiddenSize)
+        let pc = direction.count * 3 * hiddenSize
+        self.peepholes = peepholes.map { Array(UnsafeBufferPointer(start: $0, count: pc)) } ?? []
+    }
+
+    /// Scratch floats one `run` needs: the projection of every step, then per direction the
+    /// recurrent gates `[batch, 4H]` and the h and c state `[batch, H]` each. Directions
+    /// get separate state so they can run at the same time.
+    public func workspaceCount(seq: Int, batch: Int) -> Int {
+        seq * batch * weights.projectionWidth + direction.count * scratchPerDirection(batch: batch)
+    }
+
+    private func scratchPerDirection(batch: Int) -> Int { batch * 6 * hiddenSize }
+
+    /// Runs the whole sequence. With `threads` ≥ 2 the two passes of a bidirectional LSTM run
+    /// concurrently: they share nothing but the read-only projection, and each step is too
+    /// small for BLAS threads to help, so this is the parallelism the operator has.
+    public func run(
+        x: UnsafePointer<Float>, initialH: UnsafePointer<Float>?, initialC: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>?, yH: UnsafeMutablePointer<Float>?, yC: UnsafeMutablePointer<Float>?,
+        seq: Int, batch: Int, workspace: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        precondition(seq >= 0 && batch >= 0)
+        weights.project(x: x, rows: seq * batch, into: workspace)
+        let scratch = workspace + seq * batch * weights.projectionWidth
+        let per = scratchPerDirection(batch: batch)
+        KernelThreads.forEachChunk(count: direction.count, threads: threads) { slots, _ in
+            for d in slots {
+                self.runDirection(
+                    d, projection: workspace, seq: seq, batch: batch, initialH: initialH, initialC: initialC,
+                    y: y, yH: yH, yC: yC, scratch: scratch + d * per)
+            }
+        }
+    }
+
+    /// One direction's recurrence over all steps, in ONNX's equations:
+    /// i = σ(Xi + Hi + Pi⊙C), f = σ(Xf + Hf + Pf⊙C), c = tanh(Xc + Hc),
+    /// C' = f⊙C + i⊙c, o = σ(Xo + Ho + Po⊙C'), H' = o⊙tanh(C'),
+    /// where X* (projection, biases folded in) and H* (h·Rᵀ) are the gate blocks.
+    private func runDirection(
+        _ d: Int, projection: UnsafePointer<Float>, seq: Int, batch: Int,
+        initialH: UnsafePointer<Float>?, initialC: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>?, yH: UnsafeMutablePointer<Float>?, yC: UnsafeMutablePointer<Float>?,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let hs = hiddenSize, gw = 4 * hs, pw = weights.projectionWidth, dirs = direction.count
+        let states = batch * hs
+        let gates = scratch, h = scratch + batch * gw, c = h + states
+        if let initialH { h.update(from: initialH + d * states, count: states) } else { h.update(repeating: 0, count: states) }
+        if let initialC { c.update(from: initialC + d * states, count: states) } else { c.update(repeating: 0, count: states) }
+        let reversed = direction.isReversed(slot: d)
+        // Clamping to ±∞ is the identity, so one loop serves both; NaN still propagates.
+        let bound = clip ?? .infinity
+
+        peepholes.withUnsafeBufferPointer { pbuf in
+            let p: UnsafePointer<Float>? = pbuf.isEmpty ? nil : pbuf.baseAddress! + d * 3 * hs
+            for step in 0..<seq {
+                let t = reversed ? seq - 1 - step : step
+                weights.recur(h: h, batch: batch, direction: d, columns: 0..<gw, into: gates, ldOut: gw)
+                for b in 0..<batch {
+                    let g = gates + b * gw, xp = projection + (t * batch + b) * pw + d * gw
+                    let hb = h + b * hs, cb = c + b * hs
+                    for j in 0..<hs {
+                        let cPrev = cb[j]
+                        var pi = g[j] + xp[j], po = g[hs + j] + xp[hs + j]
+                        var pf = g[2 * hs + j] + xp[2 * hs + j]
+                        let pc = g[3 * hs + j] + xp[3 * hs + j]
+                        if let p {
+                            pi += p[j] * cPrev
+                            pf += p[2 * hs + j] * cPrev
+                        }
+                        let i = recurrentSigmoid(recurrentClip(pi, bound)), f = recurrentSigmoid(recurrentClip(pf, bound))
+                        let cNew = f * cPrev + i * tanhf(recurrentClip(pc, bound))
+                        if let p { po += p[hs + j] * cNew }
+                        hb[j] = recurrentSigmoid(recurrentClip(po, bound)) * tanhf(cNew)
+                        cb[j] = cNew
+                    }
+                }
+                // Y's slice for (t, d) is a contiguous [batch, H] block.
+                y.map { ($0 + (t * dirs + d) * states).update(from: h, count: states) }
+            }
+        }
+        yH.map { ($0 + d * states).update(from: h, count: states) }
+        yC.map { ($0 + d * states).update(from: c, count: states) }
+    }
+}
