@@ -17,6 +17,7 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// Floating-point operations of one run at this batch size.
     public let flops: Int
     let steps: [StepBody]
+    let checks: [StepCheck?]
     let outputRefs: [BufferRef]
     /// Plan-time tensors whose storage the steps point into.
     let retained: [Tensor]
@@ -32,6 +33,7 @@ public final class ExecutionPlan: @unchecked Sendable {
         outputs = builder.resolvedOutputs
         arenaBytes = builder.arenaBytes
         steps = builder.stepBodies
+        checks = builder.stepChecks
         stepOps = builder.stepOps
         flops = builder.flops
         outputRefs = builder.outputRefs
@@ -58,7 +60,10 @@ public final class ExecutionPlan: @unchecked Sendable {
         let arena = takeArena()
         defer { arenas.withLock { $0.append(arena) } }
         let context = RunContext(arena: arena.pointer, inputs: given.map(\.rawPointer))
-        for step in steps { step(context) }
+        for (step, check) in zip(steps, checks) {
+            if let check, let problem = check(context) { throw EngineError(.invalidInput, problem) }
+            step(context)
+        }
         return zip(outputRefs, outputs).map { ref, spec in
             let t = Tensor(shape: Shape(spec.shape), dtype: spec.dtype)
             t.rawPointer.copyMemory(from: context.raw(ref), byteCount: t.byteCount)

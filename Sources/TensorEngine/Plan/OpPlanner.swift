@@ -38,8 +38,16 @@ enum OpPlanner {
         case .averagePool: try pool(c, max: false)
         case .globalAveragePool: try globalAveragePool(c)
         case .batchNormalization: try batchNormalization(c)
-        default:
-            throw c.fail("operator not implemented yet; supported: \(OpType.supportedList)", .unsupportedOperator)
+        case .lstm: try recurrent(c, lstm: true)
+        case .gru: try recurrent(c, lstm: false)
+        case .softmax: try softmax(c, log: false)
+        case .logSoftmax: try softmax(c, log: true)
+        case .layerNormalization: try layerNormalization(c)
+        case .reduceMean: try reduce(c, .mean)
+        case .reduceSum: try reduce(c, .sum)
+        case .reduceMax: try reduce(c, .max)
+        case .topK: try topK(c)
+        case .gather: try gather(c)
         }
     }
 

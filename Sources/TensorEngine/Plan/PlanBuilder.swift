@@ -37,6 +37,7 @@ struct PlanBuilder {
     var resolvedOutputs: [ValueInfo] = []
     var arenaBytes = 0
     var stepBodies: [StepBody] = []
+    var stepChecks: [StepCheck?] = []
     var stepOps: [String] = []
     var outputRefs: [BufferRef] = []
     var retained: [Tensor] = []
@@ -110,6 +111,15 @@ struct PlanBuilder {
             }
         }
         if opPlan.aliasOf == nil {
+            if let check = opPlan.check {
+                let refs = inputs.map { loc -> BufferRef? in
+                    if case .constant(let t)? = loc { return .constant(t.rawPointer) }
+                    return nil
+                }
+                if let problem = check(refs)(RunContext(arena: UnsafeMutableRawPointer(bitPattern: 64)!, inputs: [])) {
+                    throw EngineError(.invalidGraph, problem)
+                }
+            }
             let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(opPlan.workspaceBytes, 64), alignment: 64)
             defer { scratch.deallocate() }
             let refs = inputs.map { loc -> BufferRef? in
@@ -199,8 +209,10 @@ struct PlanBuilder {
 
     private mutating func emitSteps() {
         for step in pending {
-            let body = step.plan.make(step.inputs.map { $0.map(ref) }, step.outputs.map(ref), step.workspace.map { .arena(buffers[$0].offset) })
+            let inputs = step.inputs.map { $0.map(ref) }
+            let body = step.plan.make(inputs, step.outputs.map(ref), step.workspace.map { .arena(buffers[$0].offset) })
             stepBodies.append(body)
+            stepChecks.append(step.plan.check.map { $0(inputs) })
             stepOps.append(step.op)
         }
         outputRefs = model.outputs.map { ref(locations[$0.name]!) }

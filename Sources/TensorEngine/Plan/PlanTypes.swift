@@ -39,6 +39,9 @@ struct RunContext {
 /// One executable step: its kernel with every shape and pointer decision already made.
 typealias StepBody = @Sendable (RunContext) -> Void
 
+/// A pre-step validation: nil when the step's inputs are acceptable, else why not.
+typealias StepCheck = @Sendable (RunContext) -> String?
+
 /// What an operator's planner decides for one node.
 struct OpPlan {
     var outputs: [(shape: Shape, dtype: DType)]
@@ -48,6 +51,9 @@ struct OpPlan {
     var aliasOf: Int?
     /// The outputs depend only on input shapes (Shape): always computed at plan time.
     var dataIndependent = false
+    /// Validates data-dependent inputs (indices from a request) before the step runs; returns
+    /// a message when they are invalid. Built, like `make`, once buffers are placed.
+    var check: ((_ inputs: [BufferRef?]) -> StepCheck)?
     /// Floating-point operations of one execution (multiply-add = 2); 0 means "one per
     /// output element", the estimate for element-wise and data-movement ops.
     var flops = 0
