@@ -17,7 +17,10 @@ struct InspectCommand: ParsableCommand {
         try reportingErrors {
             let report = try ModelReport.make(path: model)
             print(json ? report.json() : report.text())
-            if report.checksumProblem != nil { throw ExitCode.failure }
+            if let problem = report.checksumProblem {
+                FileHandle.standardError.write(Data("kiln: \(model): corrupt file: \(problem)\n".utf8))
+                throw ExitCode.failure
+            }
         }
     }
 }

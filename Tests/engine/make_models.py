@@ -37,12 +37,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -218,7 +217,7 @@ class G:
 
         if make is None:
             if dt == np.float32:
-                def make(batch, _s=shape):
+                def make(batch):
                     return self.randn(*concrete(batch))
             else:
                 raise ValueError("integer inputs need a maker")
@@ -537,7 +536,7 @@ _unary("relu", "Relu")
 _unary("relu_opset21", "Relu", opset=21, shape=(3, 7))
 _unary("leakyrelu_default", "LeakyRelu")
 _unary("leakyrelu_alpha", "LeakyRelu", alpha=0.2)
-_unary("sigmoid", "Sigmoid", make=None)
+_unary("sigmoid", "Sigmoid")
 _unary_range("sigmoid_wide", "Sigmoid", -20.0, 20.0)
 _unary("tanh", "Tanh")
 _unary_range("tanh_wide", "Tanh", -12.0, 12.0)

@@ -160,7 +160,7 @@ def test_missing_file(tmp_path):
 def test_bench_json_format(name, converted):
     # lstm_classifier: the random INT64 token ids `kiln bench` makes must be valid indices.
     proc = expect_ok(run_kiln("bench", converted(name), "--batch", "1,8", "--threads", "1,2",
-                              "--iterations", "5", "--json"))
+                              "--iterations", "20", "--json"))
     lines = [line for line in text(proc.stdout).splitlines() if line.strip()]
     rows = []
     for line in lines:
@@ -174,6 +174,8 @@ def test_bench_json_format(name, converted):
         for key in ("p50_ms", "p99_ms", "samples_per_s"):
             assert isinstance(r.get(key), (int, float)) and r[key] > 0, (key, r)
         assert r["p99_ms"] >= r["p50_ms"], r
-        # throughput is per sample: batch / latency, within a wide margin for noise
-        implied = r["batch"] * 1000.0 / r["p50_ms"]
-        assert implied / 4 <= r["samples_per_s"] <= implied * 4, (implied, r)
+        # throughput is per sample (batch / latency), so it lies between what the p99 and
+        # the p50 latency imply, with a margin for noise (a mean-based figure may sit near p99)
+        lo = r["batch"] * 1000.0 / (r["p99_ms"] * 1.5)
+        hi = r["batch"] * 1000.0 / r["p50_ms"] * 2
+        assert lo <= r["samples_per_s"] <= hi, (lo, hi, r)

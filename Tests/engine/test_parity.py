@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import make_models
-from conftest import describe, expect_ok, load_feeds, run_kiln, text
+from conftest import describe, expect_ok, run_kiln, text
 
 OP_CASES = make_models.case_names(("op",))
 NETWORKS = make_models.case_names(("net",))
@@ -207,6 +207,10 @@ def test_inspect_network(name, manifest, converted):
     assert info["checksum"] == "ok", info["checksum"]
     peak = info["peak_activation_bytes"]
     assert isinstance(peak, int) and peak > 0, peak
+    # `kiln convert --meta key=value` pairs are stored and reported (key "metadata")
+    meta = info.get("metadata")
+    assert isinstance(meta, dict) and meta.get("case") == name \
+        and meta.get("source") == "Tests/engine/make_models.py", f"metadata {meta!r}"
 
 
 @pytest.mark.parametrize("name", NETWORKS)
