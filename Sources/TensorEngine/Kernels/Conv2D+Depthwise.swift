@@ -1,13 +1,18 @@
 /// The depthwise path (group == C == M): each output row is computed directly from the
 /// kH input rows under it, 16 and then 8 outputs at a time in SIMD registers.
 ///
-/// Every output row splits into a left border (scalar, taps checked against the padding),
-/// an interior where every tap is inside the image (SIMD, no checks), and a right border plus
-/// the SIMD tail (scalar). Rows whose window crosses the top or bottom padding are scalar
-/// too: they are 2 rows of 56 for a 3×3, pad 1 layer. 3×3 and 5×5 at stride 1 and 2 have
-/// the kernel size and stride as constants (fully unrolled taps, weights held in
-/// registers); other sizes at stride 1 and 2 use the same SIMD loop with run-time bounds;
-/// other strides are scalar.
+/// Every output row splits into a left border, an interior where every tap is inside the
+/// input row (SIMD, no checks; the last SIMD8 block overlaps the one before it instead of a
+/// scalar tail) and a right border (scalar, each tap checked). Rows whose window crosses the
+/// top or bottom padding use the same SIMD code over the kernel rows that are inside.
+/// 3×3 and 5×5 at stride 1 and 2 have the kernel size and stride as compile-time constants
+/// (`DepthwiseShape`: fully unrolled taps, weights held in registers); other sizes at stride
+/// 1 and 2 run the SIMD loop with run-time bounds; other strides, and rows too narrow for
+/// one SIMD8 block, are scalar.
+///
+/// Vector width: Swift compiles for baseline x86-64 (SSE2) unless the build says otherwise,
+/// so a SIMD16 is four SSE registers there, two AVX registers with `-target-cpu haswell`
+/// and one with AVX-512; the code is the same, the build decides.
 extension Conv2DKernel {
     /// Splits the batch·C·oH output rows into `threads` contiguous runs.
     func runDepthwise(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int, threads: Int) {
@@ -238,78 +243,4 @@ struct DepthwiseGeometry {
         let end = min(outWidth, floorDivide(width - 1 + padL - (kW - 1) * dW, sW) + 1)
         interior = start..<max(start, end)
     }
-}
-
-/// A kernel size and stride the depthwise path has unrolled code for.
-protocol DepthwiseShape {
-    static var k: Int { get }
-    static var s: Int { get }
-}
-
-/// 3×3, stride 1 (MobileNet's depthwise layers).
-enum Kernel3Stride1: DepthwiseShape {
-    static var k: Int { 3 }
-    static var s: Int { 1 }
-}
-
-/// 3×3, stride 2 (MobileNet's downsampling depthwise layers).
-enum Kernel3Stride2: DepthwiseShape {
-    static var k: Int { 3 }
-    static var s: Int { 2 }
-}
-
-/// 5×5, stride 1 (MobileNetV3, EfficientNet).
-enum Kernel5Stride1: DepthwiseShape {
-    static var k: Int { 5 }
-    static var s: Int { 1 }
-}
-
-/// 5×5, stride 2.
-enum Kernel5Stride2: DepthwiseShape {
-    static var k: Int { 5 }
-    static var s: Int { 2 }
-}
-
-/// The vector operations the depthwise blocks use, as protocol requirements so a generic
-/// block specialises to each concrete SIMD type's own vector operators (the generic `SIMD`
-/// operators are lane-by-lane loops the optimiser does not always vectorise).
-protocol DepthwiseLane {
-    static func splat(_ x: Float) -> Self
-    /// Lanes consecutive floats from `p` (unaligned).
-    static func load(_ p: UnsafePointer<Float>) -> Self
-    /// Every second float of the 2·lanes − 1 floats from `p` (stride 2). Two loads that
-    /// overlap by one float, so nothing past the last needed float is read.
-    static func loadEven(_ p: UnsafePointer<Float>) -> Self
-    /// acc + w·x (a separate multiply and add: baseline x86-64 has no FMA instruction, and
-    /// a fused multiply-add there would be a library call per lane).
-    static func multiplyAdd(_ acc: Self, _ w: Float, _ x: Self) -> Self
-    static func add(_ a: Self, _ b: Self) -> Self
-}
-
-extension SIMD8: DepthwiseLane where Scalar == Float {
-    @inline(__always) static func splat(_ x: Float) -> Self { Self(repeating: x) }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-    }
-    @inline(__always) static func loadEven(_ p: UnsafePointer<Float>) -> Self {
-        let low = UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-        let high = UnsafeRawPointer(p + 7).loadUnaligned(as: Self.self)
-        return Self(lowHalf: low.evenHalf, highHalf: high.oddHalf)
-    }
-    @inline(__always) static func multiplyAdd(_ acc: Self, _ w: Float, _ x: Self) -> Self { acc + Self(repeating: w) * x }
-    @inline(__always) static func add(_ a: Self, _ b: Self) -> Self { a + b }
-}
-
-extension SIMD16: DepthwiseLane where Scalar == Float {
-    @inline(__always) static func splat(_ x: Float) -> Self { Self(repeating: x) }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-    }
-    @inline(__always) static func loadEven(_ p: UnsafePointer<Float>) -> Self {
-        let low = UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-        let high = UnsafeRawPointer(p + 15).loadUnaligned(as: Self.self)
-        return Self(lowHalf: low.evenHalf, highHalf: high.oddHalf)
-    }
-    @inline(__always) static func multiplyAdd(_ acc: Self, _ w: Float, _ x: Self) -> Self { acc + Self(repeating: w) * x }
-    @inline(__always) static func add(_ a: Self, _ b: Self) -> Self { a + b }
 }
