@@ -65,6 +65,13 @@ public enum PoolKernel {
         }
     }
 
+    /// GlobalAveragePool's output shape: the input's N and C with every spatial dimension 1
+    /// ([N, C, H, W] → [N, C, 1, 1]; any rank ≥ 2, as ONNX allows).
+    public static func globalAveragePoolOutputShape(_ input: Shape) -> Shape {
+        precondition(input.rank >= 2, "GlobalAveragePool needs [N, C, spatial…]")
+        return Shape(Array(input.dims.prefix(2)) + [Int](repeating: 1, count: input.rank - 2))
+    }
+
     /// GlobalAveragePool: output [N, C, 1, 1], the mean of each plane of `spatial` floats.
     public static func globalAveragePool(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int, threads: Int

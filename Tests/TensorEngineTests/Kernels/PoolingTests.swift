@@ -126,6 +126,11 @@ import Testing
         #expect(AutoPad(rawValue: "SAME_LOWER") == .sameLower && AutoPad(rawValue: "NOTSET") == .notSet)
     }
 
+    @Test func globalAveragePoolShape() {
+        #expect(PoolKernel.globalAveragePoolOutputShape([2, 5, 7, 6]) == [2, 5, 1, 1])
+        #expect(PoolKernel.globalAveragePoolOutputShape([3, 4, 9]) == [3, 4, 1])
+    }
+
     @Test func globalAveragePool() {
         for (i, spatial) in [1, 7, 8, 42, 49, 3136].enumerated() {
             var rng = SeededRandom(seed: 240 + UInt64(i))
