@@ -174,7 +174,7 @@ extension Conv2DKernel {
     /// adds. Index arithmetic wraps (`&*`) because the planner has bounded every size, and
     /// overflow checks in this loop cost more than the loads.
     @inline(__always)
-    private func block<V: DepthwiseLane>(
+    private func block<V: StridedLanes>(
         _: V.Type, k: Int, s: Int, kh khRange: Range<Int>, at p: UnsafePointer<Float>, rowStep: Int, dW: Int, w: SIMD32<Float>,
         bias: Float
     ) -> V {
