@@ -4,7 +4,7 @@ import COpenBLAS
 /// [C/g·kH·kW, rows·oW] (im2col) and multiply it by the group's weights with one sgemm.
 ///
 /// Why bands rather than the whole image: the unfolded matrix is kH·kW times the input
-/// (46 MB for a 3×3, 256-channel 56×56 layer), so it is capped; below the cap the whole
+/// (29 MB for a 3×3, 256-channel 56×56 layer), so it is capped; below the cap the whole
 /// image is one band.
 extension Conv2DKernel {
     /// Largest im2col band in floats (8 MiB). Measured on the 3×3, 64→64, 56×56 layer: with
