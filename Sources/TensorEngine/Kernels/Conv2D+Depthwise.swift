@@ -1,13 +1,18 @@
 /// The depthwise path (group == C == M): each output row is computed directly from the
 /// kH input rows under it, 16 and then 8 outputs at a time in SIMD registers.
 ///
-/// Every output row splits into a left border (scalar, taps checked against the padding),
-/// an interior where every tap is inside the image (SIMD, no checks), and a right border plus
-/// the SIMD tail (scalar). Rows whose window crosses the top or bottom padding are scalar
-/// too: they are 2 rows of 56 for a 3×3, pad 1 layer. 3×3 and 5×5 at stride 1 and 2 have
-/// the kernel size and stride as constants (fully unrolled taps, weights held in
-/// registers); other sizes at stride 1 and 2 use the same SIMD loop with run-time bounds;
-/// other strides are scalar.
+/// Every output row splits into a left border, an interior where every tap is inside the
+/// input row (SIMD, no checks; the last SIMD8 block overlaps the one before it instead of a
+/// scalar tail) and a right border (scalar, each tap checked). Rows whose window crosses the
+/// top or bottom padding use the same SIMD code over the kernel rows that are inside.
+/// 3×3 and 5×5 at stride 1 and 2 have the kernel size and stride as compile-time constants
+/// (`DepthwiseShape`: fully unrolled taps, weights held in registers); other sizes at stride
+/// 1 and 2 run the SIMD loop with run-time bounds; other strides, and rows too narrow for
+/// one SIMD8 block, are scalar.
+///
+/// Vector width: Swift compiles for baseline x86-64 (SSE2) unless the build says otherwise,
+/// so a SIMD16 is four SSE registers there, two AVX registers with `-target-cpu haswell`
+/// and one with AVX-512; the code is the same, the build decides.
 extension Conv2DKernel {
     /// Splits the batch·C·oH output rows into `threads` contiguous runs.
     func runDepthwise(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int, threads: Int) {
@@ -47,109 +52,158 @@ extension Conv2DKernel {
         g: DepthwiseGeometry
     ) {
         let ih0 = oh * g.sH - g.padT
-        let khLo = max(0, ceilDivide(-ih0, g.dH))
-        let khHi = min(g.kH, floorDivide(g.height - 1 - ih0, g.dH) + 1)
-        var ow = 0
-        if khLo == 0 && khHi == g.kH && (g.sW == 1 || g.sW == 2) {
-            // First output whose leftmost tap is inside the image.
-            let owLo = min(g.oW, ceilDivide(g.padL, g.sW))
-            scalarOutputs(0..<owLo, plane: plane, out: out, ih0: ih0, kh: khLo..<khHi, taps: taps, bias: bias, g: g)
-            let rows = plane + ih0 * g.width - g.padL
+        // Kernel rows inside the image (all of them except near the top and bottom).
+        let kh = g.dH == 1
+            ? max(0, -ih0)..<max(max(0, -ih0), min(g.kH, g.height - ih0))
+            : clamp(ceilDivide(-ih0, g.dH), floorDivide(g.height - 1 - ih0, g.dH) + 1, g.kH)
+        if (g.sW == 1 || g.sW == 2) && g.interior.count >= 8 && !kh.isEmpty {
             switch (g.kH, g.kW, g.sW) {
-            case (3, 3, 1): ow = simdOutputs(k: 3, s: 1, from: owLo, rows: rows, out: out, taps: taps, bias: bias, g: g)
-            case (3, 3, 2): ow = simdOutputs(k: 3, s: 2, from: owLo, rows: rows, out: out, taps: taps, bias: bias, g: g)
-            case (5, 5, 1): ow = simdOutputs(k: 5, s: 1, from: owLo, rows: rows, out: out, taps: taps, bias: bias, g: g)
-            case (5, 5, 2): ow = simdOutputs(k: 5, s: 2, from: owLo, rows: rows, out: out, taps: taps, bias: bias, g: g)
-            default: ow = simdOutputsAnySize(from: owLo, rows: rows, out: out, taps: taps, bias: bias, g: g)
+            case (3, 3, 1): unrolledRow(Kernel3Stride1.self, plane: plane, out: out, ih0: ih0, kh: kh, taps: taps, bias: bias, g: g)
+            case (3, 3, 2): unrolledRow(Kernel3Stride2.self, plane: plane, out: out, ih0: ih0, kh: kh, taps: taps, bias: bias, g: g)
+            case (5, 5, 1): unrolledRow(Kernel5Stride1.self, plane: plane, out: out, ih0: ih0, kh: kh, taps: taps, bias: bias, g: g)
+            case (5, 5, 2): unrolledRow(Kernel5Stride2.self, plane: plane, out: out, ih0: ih0, kh: kh, taps: taps, bias: bias, g: g)
+            default:
+                scalarOutputs(0..<g.interior.lowerBound, plane: plane, out: out, ih0: ih0, kh: kh, taps: taps, bias: bias, g: g)
+                let rows = plane + ih0 * g.width - g.padL
+                simdOutputsAnySize(g.interior, kh: kh, rows: rows, out: out, taps: taps, bias: bias, g: g)
+                scalarOutputs(g.interior.upperBound..<g.oW, plane: plane, out: out, ih0: ih0, kh: kh, taps: taps, bias: bias, g: g)
             }
+        } else {
+            scalarOutputs(0..<g.oW, plane: plane, out: out, ih0: ih0, kh: kh, taps: taps, bias: bias, g: g)
         }
-        scalarOutputs(ow..<g.oW, plane: plane, out: out, ih0: ih0, kh: khLo..<khHi, taps: taps, bias: bias, g: g)
         activation.apply(out, count: g.oW)
     }
 
-    /// Outputs `range` with every tap bounds-checked (borders, tails, odd strides).
+    /// Outputs `range` with every tap bounds-checked (borders, narrow rows, odd strides).
     private func scalarOutputs(
         _ range: Range<Int>, plane: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ih0: Int, kh khRange: Range<Int>,
         taps: UnsafePointer<Float>, bias: Float, g: DepthwiseGeometry
     ) {
         for ow in range {
             let iw0 = ow * g.sW - g.padL
-            let kwLo = max(0, ceilDivide(-iw0, g.dW))
-            let kwHi = min(g.kW, floorDivide(g.width - 1 - iw0, g.dW) + 1)
+            let kwRange = g.dW == 1
+                ? max(0, -iw0)..<max(max(0, -iw0), min(g.kW, g.width - iw0))
+                : clamp(ceilDivide(-iw0, g.dW), floorDivide(g.width - 1 - iw0, g.dW) + 1, g.kW)
             var sum = bias
             for kh in khRange {
                 let row = plane + (ih0 + kh * g.dH) * g.width + iw0
                 let w = taps + kh * g.kW
-                var kw = kwLo
-                while kw < kwHi {
-                    sum += w[kw] * row[kw * g.dW]
-                    kw += 1
-                }
+                // One partial sum per kernel row: shorter dependency chains.
+                var partial: Float = 0
+                for kw in kwRange { partial += w[kw] * row[kw * g.dW] }
+                sum += partial
             }
             out[ow] = sum
         }
     }
 
-    /// The interior of a row for a k×k kernel at stride s (both constants after inlining):
-    /// SIMD16 blocks, then SIMD8 blocks while the input they load stays inside the row.
-    /// `rows` points at input (row ih0, column −padL). Returns the first output not done.
-    @inline(__always)
-    private func simdOutputs(
-        k: Int, s: Int, from start: Int, rows: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+    /// A whole row for a k×k kernel at stride s, both compile-time constants of `Shape` (a
+    /// generic parameter: specialisation is reliable where inlining a function with constant
+    /// arguments is not). Rows with all k kernel rows inside the image get their own copy of
+    /// the code with the constant range 0..<k, which the compiler fully unrolls.
+    private func unrolledRow<Shape: DepthwiseShape>(
+        _: Shape.Type, plane: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ih0: Int, kh: Range<Int>,
         taps: UnsafePointer<Float>, bias: Float, g: DepthwiseGeometry
-    ) -> Int {
+    ) {
+        let (k, s) = (Shape.k, Shape.s)
+        let rows = plane + ih0 * g.width - g.padL
+        if kh.count == k {
+            edgeOutputs(Shape.self, 0..<g.interior.lowerBound, kh: 0..<k, plane: plane, ih0: ih0, out: out, taps: taps, bias: bias, g: g)
+            simdSpan(k: k, s: s, g.interior, kh: 0..<k, rows: rows, out: out, taps: taps, bias: bias, g: g)
+            edgeOutputs(Shape.self, g.interior.upperBound..<g.oW, kh: 0..<k, plane: plane, ih0: ih0, out: out, taps: taps, bias: bias, g: g)
+        } else {
+            edgeOutputs(Shape.self, 0..<g.interior.lowerBound, kh: kh, plane: plane, ih0: ih0, out: out, taps: taps, bias: bias, g: g)
+            simdSpan(k: k, s: s, g.interior, kh: kh, rows: rows, out: out, taps: taps, bias: bias, g: g)
+            edgeOutputs(Shape.self, g.interior.upperBound..<g.oW, kh: kh, plane: plane, ih0: ih0, out: out, taps: taps, bias: bias, g: g)
+        }
+    }
+
+    /// Border outputs of an unrolled row: each tap checked against the row's ends, unrolled
+    /// (a predictable branch per tap instead of a loop with computed bounds).
+    @inline(__always)
+    private func edgeOutputs<Shape: DepthwiseShape>(
+        _: Shape.Type, _ range: Range<Int>, kh khRange: Range<Int>, plane: UnsafePointer<Float>, ih0: Int,
+        out: UnsafeMutablePointer<Float>, taps: UnsafePointer<Float>, bias: Float, g: DepthwiseGeometry
+    ) {
+        let (k, s) = (Shape.k, Shape.s)
+        for ow in range {
+            let iw0 = ow &* s &- g.padL
+            var sum = bias
+            for kh in khRange {
+                let row = plane + (ih0 &+ kh &* g.dH) &* g.width
+                var partial: Float = 0
+                for kw in 0..<k {
+                    let iw = iw0 &+ kw &* g.dW
+                    if iw >= 0 && iw < g.width { partial += taps[kh &* k &+ kw] * row[iw] }
+                }
+                sum += partial
+            }
+            out[ow] = sum
+        }
+    }
+
+    /// SIMD16 blocks, SIMD8 blocks, then one SIMD8 block ending at the span's end that
+    /// overlaps the previous one: recomputing a few outputs is cheaper than a scalar tail, and
+    /// safe because outputs are written, never accumulated. `rows` points at input
+    /// (row ih0, column −padL).
+    @inline(__always)
+    private func simdSpan(
+        k: Int, s: Int, _ span: Range<Int>, kh: Range<Int>, rows: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+        taps: UnsafePointer<Float>, bias: Float, g: DepthwiseGeometry
+    ) {
         // Copying the taps into a value lets the compiler keep them in registers across the
         // loop; through the pointer it would reload them after every store to `out`.
         let w = UnsafeRawPointer(taps).loadUnaligned(as: SIMD32<Float>.self)
-        let rowStep = g.dH * g.width
-        // Floats one block reads to the right of its first input column (stride 2 loads
-        // 2·lanes consecutive floats and keeps the even ones).
-        let reach = (k - 1) * g.dW
-        var ow = start
-        while ow + 16 <= g.oW && ow * s + reach + 16 * s <= g.width + g.padL {
-            let v = block(SIMD16<Float>.self, k: k, s: s, at: rows + ow * s, rowStep: rowStep, dW: g.dW, w: w, bias: bias)
+        let rowStep = g.dH &* g.width
+        var ow = span.lowerBound
+        while ow &+ 16 <= span.upperBound {
+            let v = block(SIMD16<Float>.self, k: k, s: s, kh: kh, at: rows + ow &* s, rowStep: rowStep, dW: g.dW, w: w, bias: bias)
             UnsafeMutableRawPointer(out + ow).storeBytes(of: v, as: SIMD16<Float>.self)
-            ow += 16
+            ow &+= 16
         }
-        while ow + 8 <= g.oW && ow * s + reach + 8 * s <= g.width + g.padL {
-            let v = block(SIMD8<Float>.self, k: k, s: s, at: rows + ow * s, rowStep: rowStep, dW: g.dW, w: w, bias: bias)
+        while ow < span.upperBound {
+            ow = min(ow, span.upperBound &- 8)
+            let v = block(SIMD8<Float>.self, k: k, s: s, kh: kh, at: rows + ow &* s, rowStep: rowStep, dW: g.dW, w: w, bias: bias)
             UnsafeMutableRawPointer(out + ow).storeBytes(of: v, as: SIMD8<Float>.self)
-            ow += 8
+            ow &+= 8
         }
-        return ow
     }
 
-    /// One block of outputs: the sum over the k×k taps. Each kernel row has its own
-    /// accumulator so k addition chains run in parallel instead of one chain of k² adds.
+    /// One block of outputs: the sum over the taps of kernel rows `kh`. Each kernel row has
+    /// its own accumulator so k addition chains run in parallel instead of one chain of k²
+    /// adds. Index arithmetic wraps (`&*`) because the planner has bounded every size, and
+    /// overflow checks in this loop cost more than the loads.
     @inline(__always)
-    private func block<V: DepthwiseLane>(
-        _: V.Type, k: Int, s: Int, at p: UnsafePointer<Float>, rowStep: Int, dW: Int, w: SIMD32<Float>, bias: Float
+    private func block<V: StridedLanes>(
+        _: V.Type, k: Int, s: Int, kh khRange: Range<Int>, at p: UnsafePointer<Float>, rowStep: Int, dW: Int, w: SIMD32<Float>,
+        bias: Float
     ) -> V {
         var total = V.splat(bias)
-        for kh in 0..<k {
-            let row = p + kh * rowStep
+        for kh in khRange {
+            let row = p + kh &* rowStep
             var acc = V.splat(0)
             for kw in 0..<k {
-                let x = s == 1 ? V.load(row + kw * dW) : V.loadEven(row + kw * dW)
-                acc = V.multiplyAdd(acc, w[kh * k + kw], x)
+                let x = s == 1 ? V.load(row + kw &* dW) : V.loadEven(row + kw &* dW)
+                acc = V.multiplyAdd(acc, w[kh &* k &+ kw], x)
             }
             total = V.add(total, acc)
         }
         return total
     }
 
-    /// The interior for other kernel sizes at stride 1 or 2: SIMD8 blocks with run-time
-    /// loops over the taps (read through the pointer: there may be more than 32).
+    /// The interior for other kernel sizes at stride 1 or 2: SIMD8 blocks (the last one
+    /// overlapping) with run-time loops over the taps, read through the pointer since there
+    /// may be more than 32.
     private func simdOutputsAnySize(
-        from start: Int, rows: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, taps: UnsafePointer<Float>, bias: Float,
-        g: DepthwiseGeometry
-    ) -> Int {
+        _ span: Range<Int>, kh khRange: Range<Int>, rows: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+        taps: UnsafePointer<Float>, bias: Float, g: DepthwiseGeometry
+    ) {
         let s = g.sW
-        let reach = (g.kW - 1) * g.dW
-        var ow = start
-        while ow + 8 <= g.oW && ow * s + reach + 8 * s <= g.width + g.padL {
+        var ow = span.lowerBound
+        while ow < span.upperBound {
+            ow = min(ow, span.upperBound - 8)
             var total = SIMD8<Float>.splat(bias)
-            for kh in 0..<g.kH {
+            for kh in khRange {
                 let row = rows + ow * s + kh * g.dH * g.width
                 for kw in 0..<g.kW {
                     let x = s == 1 ? SIMD8<Float>.load(row + kw * g.dW) : SIMD8<Float>.loadEven(row + kw * g.dW)
@@ -159,13 +213,22 @@ extension Conv2DKernel {
             UnsafeMutableRawPointer(out + ow).storeBytes(of: total, as: SIMD8<Float>.self)
             ow += 8
         }
-        return ow
     }
+}
+
+/// lo..<hi clamped to 0..<count (empty when hi ≤ lo).
+@inline(__always)
+private func clamp(_ lo: Int, _ hi: Int, _ count: Int) -> Range<Int> {
+    let l = min(max(0, lo), count)
+    return l..<max(l, min(hi, count))
 }
 
 /// The sizes one depthwise run needs, gathered once so the row loop passes one value.
 struct DepthwiseGeometry {
     let height, width, oH, oW, kH, kW, sH, sW, dH, dW, padT, padL: Int
+    /// Outputs whose every tap lies inside the input row: the SIMD interior of each row
+    /// (the same for every row, so computed once, divisions included).
+    let interior: Range<Int>
 
     init(_ p: Conv2DParameters, height: Int, width: Int, outHeight: Int, outWidth: Int) {
         self.height = height
@@ -176,44 +239,8 @@ struct DepthwiseGeometry {
         (sH, sW) = (p.strideHeight, p.strideWidth)
         (dH, dW) = (p.dilationHeight, p.dilationWidth)
         (padT, padL) = (p.padTop, p.padLeft)
+        let start = min(outWidth, ceilDivide(padL, sW))
+        let end = min(outWidth, floorDivide(width - 1 + padL - (kW - 1) * dW, sW) + 1)
+        interior = start..<max(start, end)
     }
-}
-
-/// The vector operations the depthwise blocks use, as protocol requirements so a generic
-/// block specialises to each concrete SIMD type's own vector operators (the generic `SIMD`
-/// operators are lane-by-lane loops the optimiser does not always vectorise).
-protocol DepthwiseLane {
-    static func splat(_ x: Float) -> Self
-    /// Lanes consecutive floats from `p` (unaligned).
-    static func load(_ p: UnsafePointer<Float>) -> Self
-    /// Every second float of 2·lanes consecutive floats from `p` (stride 2).
-    static func loadEven(_ p: UnsafePointer<Float>) -> Self
-    /// acc + w·x (a separate multiply and add: baseline x86-64 has no FMA instruction, and
-    /// a fused multiply-add there would be a library call per lane).
-    static func multiplyAdd(_ acc: Self, _ w: Float, _ x: Self) -> Self
-    static func add(_ a: Self, _ b: Self) -> Self
-}
-
-extension SIMD8: DepthwiseLane where Scalar == Float {
-    @inline(__always) static func splat(_ x: Float) -> Self { Self(repeating: x) }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-    }
-    @inline(__always) static func loadEven(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
-    }
-    @inline(__always) static func multiplyAdd(_ acc: Self, _ w: Float, _ x: Self) -> Self { acc + Self(repeating: w) * x }
-    @inline(__always) static func add(_ a: Self, _ b: Self) -> Self { a + b }
-}
-
-extension SIMD16: DepthwiseLane where Scalar == Float {
-    @inline(__always) static func splat(_ x: Float) -> Self { Self(repeating: x) }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
-    }
-    @inline(__always) static func loadEven(_ p: UnsafePointer<Float>) -> Self {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD32<Float>.self).evenHalf
-    }
-    @inline(__always) static func multiplyAdd(_ acc: Self, _ w: Float, _ x: Self) -> Self { acc + Self(repeating: w) * x }
-    @inline(__always) static func add(_ a: Self, _ b: Self) -> Self { a + b }
 }

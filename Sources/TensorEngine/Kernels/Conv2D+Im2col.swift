@@ -4,12 +4,14 @@ import COpenBLAS
 /// [C/g·kH·kW, rows·oW] (im2col) and multiply it by the group's weights with one sgemm.
 ///
 /// Why bands rather than the whole image: the unfolded matrix is kH·kW times the input
-/// (7 MB for a 3×3, 64-channel 56×56 layer); a band sized to stay in L2 is re-read by the
-/// GEMM from cache, the workspace stays small, and the epilogue runs on hot output rows.
+/// (29 MB for a 3×3, 256-channel 56×56 layer), so it is capped; below the cap the whole
+/// image is one band.
 extension Conv2DKernel {
-    /// Target size of one im2col band in floats (1 MiB): large enough that each sgemm has a
-    /// few hundred columns to amortise OpenBLAS's packing of A, small enough for L2.
-    static let bandFloats = 1 << 18
+    /// Largest im2col band in floats (8 MiB). Measured on the 3×3, 64→64, 56×56 layer: with
+    /// one BLAS thread 1 MiB bands and one 7 MiB band run alike (≈ 89 GFLOP/s), but with two
+    /// BLAS threads each few-hundred-column sgemm splits badly (112 GFLOP/s with 1 MiB bands,
+    /// 130–150 with one band), so bands are as large as the cap allows.
+    static let bandFloats = 1 << 21
 
     /// Rows of the im2col matrix: C/g · kH · kW (the GEMM's K).
     var im2colRows: Int { parameters.inChannelsPerGroup * parameters.kernelHeight * parameters.kernelWidth }

@@ -1,9 +1,11 @@
 /// MaxPool, AveragePool and GlobalAveragePool over NCHW float32 (ONNX semantics).
 ///
 /// Each (image, channel) plane is independent, so planes are split across `threads`. Within
-/// a plane the window of every output is clipped to the taps inside the image once, so the
-/// inner loops carry no padding checks. Pools are memory-bound and a small share of a CNN's
-/// time, so they stay scalar loops the compiler is free to vectorise.
+/// a row the window of every output is clipped to the taps inside the image, so the inner
+/// loops carry no padding checks. At stride 1 and 2 the interior of each row — outputs whose
+/// window is inside the row — runs 8 outputs at a time in SIMD (`Pooling+Rows.swift`): a
+/// scalar max over 9 taps is a chain of 9 dependent instructions per output (3×3 stride-2
+/// MaxPool over 64×112×112, one thread: 1.5 ms scalar, 0.42 ms with SIMD rows).
 public enum PoolKernel {
     /// MaxPool: the largest tap inside the image (padding never wins). A window with no tap
     /// inside the image — only possible with pads ≥ the kernel, which ONNX forbids — gives
@@ -16,19 +18,17 @@ public enum PoolKernel {
         forEachPlane(count: batch * channels, outputsPerPlane: oH * oW, threads: threads) { plane in
             let src = input + plane * height * width
             let dst = output + plane * oH * oW
+            let interior = interiorOutputs(p, outWidth: oW, width: width)
             for oh in 0..<oH {
                 let h = window(oh, stride: p.strideHeight, pad: p.padTop, dilation: p.dilationHeight, kernel: p.kernelHeight, size: height)
-                for ow in 0..<oW {
-                    let w = window(ow, stride: p.strideWidth, pad: p.padLeft, dilation: p.dilationWidth, kernel: p.kernelWidth, size: width)
-                    var best = -Float.greatestFiniteMagnitude
-                    for kh in h.taps {
-                        let row = src + (h.start + kh * p.dilationHeight) * width + w.start
-                        for kw in w.taps {
-                            let x = row[kw * p.dilationWidth]
-                            if x > best { best = x }
-                        }
-                    }
-                    dst[oh * oW + ow] = best
+                let rows = Rows(src: src, start: h.start, taps: h.taps, width: width)
+                let out = dst + oh * oW
+                if interior.count >= 8 && !h.taps.isEmpty {
+                    maxScalar(0..<interior.lowerBound, rows, out: out, p)
+                    maxSIMD(interior, rows, out: out, p)
+                    maxScalar(interior.upperBound..<oW, rows, out: out, p)
+                } else {
+                    maxScalar(0..<oW, rows, out: out, p)
                 }
             }
         }
@@ -45,24 +45,30 @@ public enum PoolKernel {
         forEachPlane(count: batch * channels, outputsPerPlane: oH * oW, threads: threads) { plane in
             let src = input + plane * height * width
             let dst = output + plane * oH * oW
+            let interior = interiorOutputs(p, outWidth: oW, width: width)
             for oh in 0..<oH {
                 let h = window(oh, stride: p.strideHeight, pad: p.padTop, dilation: p.dilationHeight, kernel: p.kernelHeight, size: height)
-                let hPadded = countIncludePad
+                let rows = Rows(src: src, start: h.start, taps: h.taps, width: width)
+                let hCount = countIncludePad
                     ? paddedTaps(h.start, dilation: p.dilationHeight, kernel: p.kernelHeight, end: height + p.padBottom) : h.taps.count
-                for ow in 0..<oW {
-                    let w = window(ow, stride: p.strideWidth, pad: p.padLeft, dilation: p.dilationWidth, kernel: p.kernelWidth, size: width)
-                    var sum: Float = 0
-                    for kh in h.taps {
-                        let row = src + (h.start + kh * p.dilationHeight) * width + w.start
-                        for kw in w.taps { sum += row[kw * p.dilationWidth] }
-                    }
-                    let count = countIncludePad
-                        ? hPadded * paddedTaps(w.start, dilation: p.dilationWidth, kernel: p.kernelWidth, end: width + p.padRight)
-                        : h.taps.count * w.taps.count
-                    dst[oh * oW + ow] = count > 0 ? sum / Float(count) : 0
+                let out = dst + oh * oW
+                if interior.count >= 8 && !h.taps.isEmpty {
+                    averageScalar(0..<interior.lowerBound, rows, out: out, p, hCount: hCount, countIncludePad: countIncludePad)
+                    // Inside the interior every column tap is in the image: kW of them.
+                    averageSIMD(interior, rows, out: out, p, count: hCount * p.kernelWidth)
+                    averageScalar(interior.upperBound..<oW, rows, out: out, p, hCount: hCount, countIncludePad: countIncludePad)
+                } else {
+                    averageScalar(0..<oW, rows, out: out, p, hCount: hCount, countIncludePad: countIncludePad)
                 }
             }
         }
+    }
+
+    /// GlobalAveragePool's output shape: the input's N and C with every spatial dimension 1
+    /// ([N, C, H, W] → [N, C, 1, 1]; any rank ≥ 2, as ONNX allows).
+    public static func globalAveragePoolOutputShape(_ input: Shape) -> Shape {
+        precondition(input.rank >= 2, "GlobalAveragePool needs [N, C, spatial…]")
+        return Shape(Array(input.dims.prefix(2)) + [Int](repeating: 1, count: input.rank - 2))
     }
 
     /// GlobalAveragePool: output [N, C, 1, 1], the mean of each plane of `spatial` floats.

@@ -78,13 +78,18 @@ import Testing
     }
 
     @Test func batchAndSeveralBands() {
-        // K = 32·9 = 288 and oW = 40: the 1 MiB band holds 22 of the 40 output rows.
-        let p = Conv2DParameters(inChannels: 32, outChannels: 6, kernel: (3, 3), pads: (1, 1, 1, 1))
+        // K = 64·9 = 576 and oW = 64: an 8 MiB band holds 56 of the 64 output rows.
+        let p = Conv2DParameters(inChannels: 64, outChannels: 3, kernel: (3, 3), pads: (1, 1, 1, 1))
         let kernel = Conv2DKernel(parameters: p, weights: [Float](repeating: 0, count: p.weightCount), bias: nil)
-        #expect(kernel.bandRows(outHeight: 40, outWidth: 40) < 40)
-        #expect(kernel.workspaceCount(batch: 3, height: 40, width: 40) == 288 * kernel.bandRows(outHeight: 40, outWidth: 40) * 40)
-        check(p, batch: 3, height: 40, width: 40, activation: .relu, path: .im2col, seed: 16)
-        check(p, batch: 2, height: 40, width: 40, threads: 2, path: .im2col, seed: 17)
+        #expect(kernel.bandRows(outHeight: 64, outWidth: 64) == 56)
+        #expect(kernel.workspaceCount(batch: 2, height: 64, width: 64) == 576 * 56 * 64)
+        check(p, batch: 2, height: 64, width: 64, activation: .relu, path: .im2col, seed: 16)
+        check(p, height: 64, width: 64, threads: 2, path: .im2col, seed: 17)
+        // Small images are one band.
+        let small = Conv2DParameters(inChannels: 32, outChannels: 6, kernel: (3, 3), pads: (1, 1, 1, 1))
+        let one = Conv2DKernel(parameters: small, weights: [Float](repeating: 0, count: small.weightCount), bias: nil)
+        #expect(one.workspaceCount(batch: 3, height: 40, width: 40) == 288 * 40 * 40)
+        check(small, batch: 3, height: 40, width: 40, threads: 2, path: .im2col, seed: 22)
     }
 
     @Test(arguments: allActivations)

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func threeByThreeStrideOne() {
-        // Width 45 with pad 1: SIMD16 blocks at 1 and 17, a SIMD8 block at 33, scalar 41…44.
+        // Width 45 with pad 1: scalar 0, SIMD16 at 1 and 17, SIMD8 at 33 and (overlapping) 36, scalar 44.
         check(kernel: (3, 3), pads: (1, 1, 1, 1), height: 9, width: 45, seed: 30)
         check(kernel: (3, 3), pads: (1, 1, 1, 1), batch: 2, height: 14, width: 14, seed: 31)
         check(kernel: (3, 3), height: 6, width: 37, seed: 32)

@@ -91,6 +91,19 @@ import Testing
     }
 
     @Test(arguments: [Kind.max, .averageExcludingPad, .averageIncludingPad])
+    func wideRowsTakeTheSIMDPath(_ kind: Kind) {
+        // Interiors of 8 or more outputs: SIMD blocks, the last one overlapping, scalar borders.
+        check(kind, Pool2DParameters(kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1)), height: 9, width: 112, seed: 250)
+        check(kind, Pool2DParameters(kernel: (3, 3), strides: (1, 1), pads: (1, 1, 1, 1)), height: 6, width: 37, seed: 251)
+        check(kind, Pool2DParameters(kernel: (2, 2), strides: (2, 2)), height: 8, width: 34, seed: 252)
+        check(kind, Pool2DParameters(kernel: (3, 2), strides: (2, 2), pads: (2, 0, 1, 1), ceilMode: true), height: 9, width: 45, seed: 253)
+        check(kind, Pool2DParameters(kernel: (3, 3), strides: (1, 2), pads: (1, 2, 1, 2), dilations: (2, 3)), height: 9, width: 61, seed: 254)
+        check(kind, Pool2DParameters(kernel: (5, 5), strides: (1, 1), pads: (2, 2, 2, 2)), height: 7, width: 20, seed: 255)
+        // Stride 3: scalar throughout.
+        check(kind, Pool2DParameters(kernel: (3, 3), strides: (3, 3), pads: (1, 1, 1, 1)), height: 9, width: 50, seed: 256)
+    }
+
+    @Test(arguments: [Kind.max, .averageExcludingPad, .averageIncludingPad])
     func threads(_ kind: Kind) {
         check(kind, Pool2DParameters(kernel: (3, 3), strides: (1, 1), pads: (1, 1, 1, 1)), batch: 2, channels: 16, height: 40, width: 40, threads: 2, seed: 230)
     }
@@ -124,6 +137,11 @@ import Testing
         #expect(AutoPad.notSet.resolve(size: 10, kernel: 3, stride: 2, dilation: 1, padBegin: 1, padEnd: 2).map { $0.output } == 6)
         #expect(AutoPad.notSet.resolve(size: 3, kernel: 2, stride: 2, dilation: 1, padBegin: 1, padEnd: 1, ceilMode: true).map { $0.output } == 2)
         #expect(AutoPad(rawValue: "SAME_LOWER") == .sameLower && AutoPad(rawValue: "NOTSET") == .notSet)
+    }
+
+    @Test func globalAveragePoolShape() {
+        #expect(PoolKernel.globalAveragePoolOutputShape([2, 5, 7, 6]) == [2, 5, 1, 1])
+        #expect(PoolKernel.globalAveragePoolOutputShape([3, 4, 9]) == [3, 4, 1])
     }
 
     @Test func globalAveragePool() {
