@@ -1,6 +1,15 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+/// The engine's own kernels (depthwise conv, pooling, element-wise, exp/tanh) are Swift SIMD
+/// code: compiled for Haswell (AVX2 + FMA, x86-64-v3) they run 1.4–1.5× faster than for
+/// baseline x86-64 (docs/performance.md). `KILN_PORTABLE=1 swift build …` builds for any
+/// x86-64 CPU instead; a Haswell build checks the CPU at start-up and refuses to run on one
+/// without AVX2/FMA rather than dying on an illegal instruction.
+let portable = Context.environment["KILN_PORTABLE"] == "1"
+let engineSettings: [SwiftSetting] =
+    portable ? [.define("KILN_PORTABLE")] : [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]
+
 /// Kiln: an HTTP inference server for industry AI services.
 /// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib;
 /// kiln → ModelConvert → TensorEngine → COpenBLAS, COpenSSL, CZlib.
@@ -42,7 +51,7 @@ let package = Package(
         ),
 
         // Shared tensor engine: OpenBLAS for GEMM, OpenSSL for .kiln checksums, zlib's CRC-32.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib"]),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib", "CSystemShims"], swiftSettings: engineSettings),
 
         // ONNX → .kiln. Only the CLI links it; the serving path never does.
         .target(

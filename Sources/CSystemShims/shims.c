@@ -41,3 +41,12 @@ int kiln_install_signal_pipe(int write_fd, const int *signals, int count) {
     }
     return 0;
 }
+
+int kiln_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 1;
+#endif
+}

@@ -11,6 +11,17 @@ public enum GEMMKernel {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if m == 1 {
+            // One row (batch-1 MLPs, projections): a matrix-vector product. OpenBLAS's sgemm
+            // pays packing costs that dominate at M = 1; sgemv streams B once.
+            let incA = transA ? lda : 1
+            if transB {  // B is [N, K]: y = B · a
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(n), blasint(k), alpha, b, blasint(ldb), a, blasint(incA), beta, c, 1)
+            } else {  // B is [K, N]: y = Bᵀ · a
+                cblas_sgemv(CblasRowMajor, CblasTrans, blasint(k), blasint(n), alpha, b, blasint(ldb), a, blasint(incA), beta, c, 1)
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
