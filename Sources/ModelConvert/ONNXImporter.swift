@@ -54,7 +54,7 @@ public struct ONNXImporter {
         }
         let inputs = try graph.input.filter { initializers[$0.name] == nil }.map { try valueInfo($0, isInput: true) }
         let outputs = try graph.output.map { try valueInfo($0, isInput: false) }
-        let producer = proto.producerName.isEmpty ? "unknown" : "\(proto.producerName) \(proto.producerVersion)"
+        let producer = proto.producerName.isEmpty ? "unknown" : [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         let metadata = ModelMetadata(
             name: graph.name.isEmpty ? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent : graph.name,
             version: proto.modelVersion > 0 ? String(proto.modelVersion) : "1",
