@@ -45,6 +45,7 @@ let package = Package(
             name: "InferenceServer",
             dependencies: [
                 "HTTPServer",
+                "TensorEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

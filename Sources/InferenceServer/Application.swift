@@ -3,6 +3,7 @@ import Foundation
 import HTTPCore
 import HTTPServer
 import Logging
+import TensorEngine
 
 /// The running Kiln service: builds the router from the configuration, owns the server,
 /// readiness and metrics, and turns SIGTERM/SIGINT into a graceful shutdown.
@@ -43,6 +44,7 @@ public final class Application: @unchecked Sendable {
                 "host": "\(configuration.host)", "port": .stringConvertible(server.port),
                 "event_loops": .stringConvertible(configuration.server.eventLoopThreads > 0 ? configuration.eventLoopThreads : System.coreCount),
                 "compute_threads": .stringConvertible(server.compute.size),
+                "blas_core": "\(GEMMKernel.coreName)", "engine_isa": "\(CPUSupport.builtForAVX2 ? "x86-64-v3 (AVX2+FMA)" : "x86-64 (portable)")",
             ])
     }
 
