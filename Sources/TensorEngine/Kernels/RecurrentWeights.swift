@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import COpenBLAS
 
 /// The weights of one ONNX recurrent operator (LSTM: 4 gates, GRU: 3), re-laid out once at
@@ -118,14 +115,11 @@ struct RecurrentWeights: Sendable {
     }
 }
 
-/// The logistic function of the recurrent gates (ONNX's default `f`), written out so the
-/// gate loops inline it rather than calling through `Activation`.
-@inline(__always)
-func recurrentSigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
-
-/// `x` limited to `[-bound, bound]` (ONNX `clip` on a gate's pre-activation), NaN kept:
+/// Limits `count` pre-activations to `[-bound, bound]` in place (ONNX `clip`), NaN kept:
 /// Swift's `min`/`max` would silently drop a NaN argument.
-@inline(__always)
-func recurrentClip(_ x: Float, _ bound: Float) -> Float {
-    x > bound ? bound : (x < -bound ? -bound : x)
+func recurrentClip(_ p: UnsafeMutablePointer<Float>, count: Int, _ bound: Float) {
+    for k in 0..<count {
+        let x = p[k]
+        p[k] = x > bound ? bound : (x < -bound ? -bound : x)
+    }
 }

@@ -97,7 +97,7 @@ public enum SoftmaxKernel {
         for k in 1..<count {
             let v = load(k)
             nan .|= v .!= v
-            m = pointwiseMax(m, v)
+            m.replace(with: v, where: v .> m)  // pointwiseMax is an out-of-line call
         }
         m.replace(with: .nan, where: nan)
         var sum = V(repeating: 0)

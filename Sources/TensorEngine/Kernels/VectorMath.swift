@@ -15,7 +15,11 @@ enum VectorMath {
     @inline(__always)
     static func exp(_ x: V) -> V {
         let hi: Float = 88.37, lo: Float = -87.33
-        let xc = pointwiseMin(pointwiseMax(x, V(repeating: lo)), V(repeating: hi))
+        // Masked selects, not pointwiseMin/Max: the standard library leaves those as
+        // out-of-line per-lane loops, while `replace(with:where:)` becomes and/andnot/or.
+        var xc = x
+        xc.replace(with: lo, where: x .< lo)
+        xc.replace(with: hi, where: x .> hi)
         // Adding 1.5·2²³ rounds to an integer (round-to-nearest) and leaves that integer in
         // the low mantissa bits — SSE2 has no vector round or float→int of its own.
         let magic = V(repeating: 12_582_912)
@@ -51,7 +55,8 @@ enum VectorMath {
     /// |x| is capped at 10, beyond which tanh rounds to 1 in float.
     @inline(__always)
     static func tanh(_ x: V) -> V {
-        let a = pointwiseMin(abs(x), V(repeating: 10))
+        var a = abs(x)
+        a.replace(with: 10, where: a .> 10)
         let far = 1 - 2 / (exp(2 * a) + 1)
         let a2 = a * a
         var p = a2 * (62 / 2835) - 17 / 315
@@ -81,19 +86,26 @@ enum VectorMath {
     }
 
     /// y[i] = f(x[i]) for `count` floats, eight at a time, the tail through a padded
-    /// vector. `y` may be `x`.
+    /// vector. `y` may be `x`. One call site of `f` on purpose: with a second one for the
+    /// tail, the optimiser stops inlining `f`'s body and calls it per vector.
     @inline(__always)
     static func map(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, _ f: (V) -> V) {
         var i = 0
-        while i + 8 <= count {
-            store(f(load(x + i)), y + i)
-            i += 8
-        }
-        if i < count {
+        while i < count {
+            let n = min(8, count - i)
             var v = V(repeating: 0)
-            for k in 0..<(count - i) { v[k] = x[i + k] }
+            if n == 8 {
+                v = load(x + i)
+            } else {
+                for k in 0..<n { v[k] = x[i + k] }
+            }
             let r = f(v)
-            for k in 0..<(count - i) { y[i + k] = r[k] }
+            if n == 8 {
+                store(r, y + i)
+            } else {
+                for k in 0..<n { y[i + k] = r[k] }
+            }
+            i += 8
         }
     }
 
