@@ -160,6 +160,30 @@ import Testing
         }
     }
 
+    @Test func oneKernelRunsFromSeveralThreadsAtOnce() async {
+        // The plan shares one built kernel between concurrent inferences, each with its
+        // own workspace and outputs: the kernel itself must hold no mutable state.
+        let c = Case(direction: .bidirectional, initialStates: true, bias: true, peepholes: true, batch: 2, seq: 7)
+        let v = Self.inputs(c, input: 3, hidden: 5, seed: 77)
+        let kernel = LSTMKernel(w: v.w, r: v.r, bias: v.b, peepholes: v.p, inputSize: 3, hiddenSize: 5, direction: .bidirectional)
+        let want = Self.reference(c, v, input: 3, hidden: 5, clip: nil).y
+        let results = await withTaskGroup(of: [Float].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var y = [Float](repeating: .nan, count: 7 * 2 * 2 * 5)
+                    var ws = [Float](repeating: .nan, count: kernel.workspaceCount(seq: 7, batch: 2))
+                    for _ in 0..<20 {
+                        kernel.run(x: v.x, initialH: v.h0, initialC: v.c0, y: &y, yH: nil, yC: nil,
+                                   seq: 7, batch: 2, workspace: &ws, threads: 2)
+                    }
+                    return y
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for y in results { seqExpectClose(y, want, "Y") }
+    }
+
     @Test func outputsAreOptional() {
         let c = Case(direction: .reverse, initialStates: false, bias: true, peepholes: false, batch: 2, seq: 3)
         let v = Self.inputs(c, input: 3, hidden: 4, seed: 5)
