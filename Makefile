@@ -4,14 +4,14 @@ SWIFT ?= swift
 PYTHON ?= python3
 RELEASE_FLAGS := -c release --product kiln --static-swift-stdlib
 
-.PHONY: run test deps test-deps release build unit integration dockerfile bench-http clean
+.PHONY: run test deps test-deps release build unit integration engine dockerfile bench-http bench-engine clean
 
 ## Serve the shipped models on the embedded default configuration (port 8000).
 run: deps release
 	.build/release/kiln serve
 
 ## The whole test suite; CI (.ci/run) runs exactly this.
-test: test-deps build unit integration dockerfile
+test: test-deps build unit integration engine dockerfile
 
 deps:
 	scripts/install-deps.sh build
@@ -33,6 +33,10 @@ unit: build
 integration: build
 	KILN_BIN="$(CURDIR)/.build/debug/kiln" $(PYTHON) -m pytest Tests/integration -q -p no:cacheprovider
 
+## Engine parity with onnxruntime: every operator and five networks through kiln convert/infer.
+engine: build
+	KILN_BIN="$(CURDIR)/.build/debug/kiln" $(PYTHON) -m pytest Tests/engine -q -p no:cacheprovider
+
 ## Lints the Dockerfile, runs its build-stage steps, and checks the runtime stage ships
 ## exactly the shared libraries the binary needs (there is no Docker engine here).
 dockerfile:
@@ -41,6 +45,10 @@ dockerfile:
 ## Benchmark (not a test): Kiln vs Hummingbird vs nginx with wrk; see docs/performance.md.
 bench-http:
 	benchmarks/http/run.sh
+
+## Benchmark (not a test): kiln bench vs onnxruntime on the five networks.
+bench-engine:
+	benchmarks/engine/run.sh
 
 clean:
 	rm -rf .build

@@ -1,8 +1,18 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+/// The engine's own kernels (depthwise conv, pooling, element-wise, exp/tanh) are Swift SIMD
+/// code: compiled for Haswell (AVX2 + FMA, x86-64-v3) they run 1.4–1.5× faster than for
+/// baseline x86-64 (docs/performance.md). `KILN_PORTABLE=1 swift build …` builds for any
+/// x86-64 CPU instead; a Haswell build checks the CPU at start-up and refuses to run on one
+/// without AVX2/FMA rather than dying on an illegal instruction.
+let portable = Context.environment["KILN_PORTABLE"] == "1"
+let engineSettings: [SwiftSetting] =
+    portable ? [.define("KILN_PORTABLE")] : [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]
+
 /// Kiln: an HTTP inference server for industry AI services.
-/// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib.
+/// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib;
+/// kiln → ModelConvert → TensorEngine → COpenBLAS, COpenSSL, CZlib.
 /// The C system libraries are module maps over Debian's -dev packages.
 let package = Package(
     name: "Kiln",
@@ -14,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: C system libraries (module maps; pkg-config supplies include paths).
@@ -40,13 +51,21 @@ let package = Package(
         ),
 
         // Shared tensor engine: OpenBLAS for GEMM, OpenSSL for .kiln checksums, zlib's CRC-32.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib"]),
+        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib", "CSystemShims"], swiftSettings: engineSettings),
+
+        // ONNX → .kiln. Only the CLI links it; the serving path never does.
+        .target(
+            name: "ModelConvert",
+            dependencies: ["TensorEngine", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
 
         // MARK: The thin executable.
         .executableTarget(
             name: "kiln",
             dependencies: [
                 "InferenceServer",
+                "ModelConvert",
+                "TensorEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +76,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
+        .testTarget(name: "ModelConvertTests", dependencies: ["ModelConvert"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),
     ]
 )

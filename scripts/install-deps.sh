@@ -29,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$mode" = test ]; then
-    req="$here/Tests/integration/requirements.txt"
+    for req in "$here/Tests/integration/requirements.txt" "$here/Tests/engine/requirements.txt"; do
     if ! python3 - "$req" <<'PY' 2>/dev/null; then
 import sys
 from importlib.metadata import version
@@ -44,4 +44,5 @@ PY
         python3 -m pip install -q --disable-pip-version-check -r "$req" 2>/dev/null \
             || python3 -m pip install -q --disable-pip-version-check --break-system-packages -r "$req"
     fi
+    done
 fi

@@ -13,3 +13,40 @@ int kiln_affinity_cpu_count(void) {
     if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
     return CPU_COUNT(&set);
 }
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile int kiln_signal_fd = -1;
+
+static void kiln_on_signal(int sig) {
+    int saved = errno;  /* async-signal-safe: only write(2) */
+    unsigned char byte = (unsigned char)sig;
+    ssize_t ignored = write(kiln_signal_fd, &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
+int kiln_install_signal_pipe(int write_fd, const int *signals, int count) {
+    kiln_signal_fd = write_fd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = kiln_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int i = 0; i < count; i++) {
+        if (sigaction(signals[i], &sa, NULL) != 0) return -1;
+    }
+    return 0;
+}
+
+int kiln_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 1;
+#endif
+}

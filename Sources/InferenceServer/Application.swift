@@ -12,7 +12,7 @@ public final class Application: @unchecked Sendable {
     public let metrics = ServerMetrics()
     public let server: Server
     private let logger: Logger
-    private var signalSources: [DispatchSourceSignal] = []
+    private var signalPipe: SignalPipe?
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -54,10 +54,8 @@ public final class Application: @unchecked Sendable {
     }
 
     private func installSignalHandlers() {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-            source.setEventHandler { [self] in
+        do {
+            signalPipe = try SignalPipe(signals: [SIGTERM, SIGINT], queue: .main) { [self] sig in
                 if server.isShuttingDown {
                     logger.warning("second signal: exiting without waiting")
                     exit(1)
@@ -71,8 +69,9 @@ public final class Application: @unchecked Sendable {
                     exit(0)
                 }
             }
-            source.resume()
-            signalSources.append(source)
+        } catch {
+            logger.critical("cannot install signal handlers", metadata: ["error": "\(error)"])
+            exit(1)
         }
     }
 }

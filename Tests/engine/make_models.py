@@ -37,12 +37,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -111,8 +110,26 @@ class Case:
             "unsupported_node": self.unsupported_node,
             "removed_ops": list(self.removed_ops),
             "macs_per_sample": self.macs_per_sample,
+            "conversion_changes": conversion_changes(self),
             "note": self.note,
         }
+
+
+# Cases on which a conversion pass must change something (and `kiln convert` say so).
+# Identity/Dropout removal, constant folding, BatchNormalization folded into a preceding
+# Conv/Gemm, activation fusion (not when the Conv output is itself a graph output).
+_PASS_OPS = {"Identity", "Dropout", "Constant"}
+_PASS_CASES = {"constant_folding_chain", "dead_nodes", "shape_gather_reshape", "shape_cast_arith"}
+
+
+def conversion_changes(case: "Case") -> bool:
+    nodes = case.model.graph.node
+    producer = {o: n.op_type for n in nodes for o in n.output}
+    bn_after = any(n.op_type == "BatchNormalization" and producer.get(n.input[0]) in ("Conv", "Gemm")
+                   for n in nodes)
+    fused = case.name.startswith("fuse_") and case.name != "fuse_conv_relu_shared_output"
+    return (bool({n.op_type for n in nodes} & _PASS_OPS) or bn_after or fused
+            or case.name in _PASS_CASES)
 
 
 def opset_of(model: onnx.ModelProto) -> int:
@@ -200,7 +217,7 @@ class G:
 
         if make is None:
             if dt == np.float32:
-                def make(batch, _s=shape):
+                def make(batch):
                     return self.randn(*concrete(batch))
             else:
                 raise ValueError("integer inputs need a maker")
@@ -482,6 +499,9 @@ _pool("avgpool_ceil_mode", "AveragePool", (1, 3, 10, 10), kernel_shape=[3, 3], s
       ceil_mode=1)
 _pool("avgpool_ceil_mode_pads_exclude", "AveragePool", (1, 3, 11, 11), kernel_shape=[3, 3],
       strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=0)
+# ceil_mode: the last window runs past the padded edge (onnxruntime and onnx.reference agree)
+_pool("avgpool_ceil_mode_pads_include", "AveragePool", (1, 2, 10, 10), kernel_shape=[3, 3],
+      strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1)
 _pool("avgpool_7x7_global_like", "AveragePool", (2, 8, 7, 7), kernel_shape=[7, 7], opset=21)
 _pool("globalavgpool", "GlobalAveragePool", (2, 5, 7, 6))
 _pool("globalavgpool_1x1", "GlobalAveragePool", (3, 4, 1, 1), opset=13)
@@ -516,7 +536,7 @@ _unary("relu", "Relu")
 _unary("relu_opset21", "Relu", opset=21, shape=(3, 7))
 _unary("leakyrelu_default", "LeakyRelu")
 _unary("leakyrelu_alpha", "LeakyRelu", alpha=0.2)
-_unary("sigmoid", "Sigmoid", make=None)
+_unary("sigmoid", "Sigmoid")
 _unary_range("sigmoid_wide", "Sigmoid", -20.0, 20.0)
 _unary("tanh", "Tanh")
 _unary_range("tanh_wide", "Tanh", -12.0, 12.0)

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import make_models
-from conftest import describe, expect_ok, load_feeds, run_kiln, text
+from conftest import describe, expect_ok, run_kiln, text
 
 OP_CASES = make_models.case_names(("op",))
 NETWORKS = make_models.case_names(("net",))
@@ -53,7 +53,6 @@ def read_npy_strict(path) -> np.ndarray:
             shape, fortran, dtype = fmt.read_array_header_2_0(f)
         else:
             raise AssertionError(f"{path.name}: unsupported .npy version {version}")
-        header_end = f.tell()
         payload = f.read()
     assert not fortran, f"{path.name}: fortran_order is True (must be C order)"
     assert dtype.str in ALLOWED_NPY, f"{path.name}: dtype {dtype.str} (want one of {ALLOWED_NPY})"
@@ -127,7 +126,8 @@ def test_op_parity(name, manifest, model_dir, converted, reference, tmp_path):
     entry = manifest[name]
     out, proc = converted.run(name)
     expect_ok(proc)
-    assert text(proc.stdout).strip(), f"kiln convert printed nothing about its passes\n{describe(proc)}"
+    if entry["conversion_changes"]:   # folding, fusion, Identity/Dropout removal happened
+        assert text(proc.stdout).strip(), f"kiln convert printed nothing about its passes\n{describe(proc)}"
     infer_and_compare(name, "default", entry, model_dir, converted, reference, tmp_path)
 
 
@@ -135,6 +135,10 @@ def test_op_parity(name, manifest, model_dir, converted, reference, tmp_path):
 @pytest.mark.parametrize("name", NETWORKS)
 def test_network_parity(name, batch, manifest, model_dir, converted, reference, tmp_path):
     # One converted file serves every batch size (the batch dimension is dynamic).
+    _, proc = converted.run(name)
+    expect_ok(proc)
+    if manifest[name]["conversion_changes"]:
+        assert text(proc.stdout).strip(), f"kiln convert printed nothing about its passes\n{describe(proc)}"
     infer_and_compare(name, f"b{batch}", manifest[name], model_dir, converted, reference, tmp_path)
 
 
@@ -203,6 +207,10 @@ def test_inspect_network(name, manifest, converted):
     assert info["checksum"] == "ok", info["checksum"]
     peak = info["peak_activation_bytes"]
     assert isinstance(peak, int) and peak > 0, peak
+    # `kiln convert --meta key=value` pairs are stored and reported (key "metadata")
+    meta = info.get("metadata")
+    assert isinstance(meta, dict) and meta.get("case") == name \
+        and meta.get("source") == "Tests/engine/make_models.py", f"metadata {meta!r}"
 
 
 @pytest.mark.parametrize("name", NETWORKS)

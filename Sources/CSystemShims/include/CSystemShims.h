@@ -7,3 +7,11 @@ int kiln_accept_nonblocking(int listen_fd);
 
 /// CPUs in this process's affinity mask (sched_getaffinity), or 0 if unknown.
 int kiln_affinity_cpu_count(void);
+
+/// Installs a handler for each signal in `signals` that writes the signal number (one
+/// byte) to `write_fd`: the self-pipe trick, so a signal that arrives before anyone is
+/// listening still waits in the pipe instead of being lost. Returns 0, or -1 with errno.
+int kiln_install_signal_pipe(int write_fd, const int *signals, int count);
+
+/// 1 when the CPU supports AVX2 and FMA (what a Haswell-targeted build needs), else 0.
+int kiln_cpu_has_avx2_fma(void);

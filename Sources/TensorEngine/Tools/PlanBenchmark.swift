@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Latency of one plan on random inputs of its shapes: a warm-up, then timed runs.
+public enum PlanBenchmark {
+    /// Percentiles and throughput of one configuration.
+    public struct Result: Sendable {
+        public var batch: Int
+        public var threads: Int
+        public var p50Milliseconds: Double
+        public var p99Milliseconds: Double
+        public var samplesPerSecond: Double
+    }
+
+    public static func run(_ plan: ExecutionPlan, iterations: Int, warmup: Int = 5, seed: UInt64 = 42) throws(EngineError) -> Result {
+        var rng = SeededGenerator(seed: seed)
+        let inputs = plan.inputs.map { spec in randomTensor(spec, &rng) }
+        for _ in 0..<warmup { _ = try plan.run(inputs) }
+        var times: [Double] = []
+        times.reserveCapacity(iterations)
+        for _ in 0..<max(1, iterations) {
+            let start = now()
+            _ = try plan.run(inputs)
+            times.append(now() - start)
+        }
+        times.sort()
+        func percentile(_ p: Double) -> Double { times[min(times.count - 1, Int((Double(times.count) * p).rounded(.up)) - 1)] }
+        let mean = times.reduce(0, +) / Double(times.count)
+        return Result(
+            batch: plan.batch, threads: plan.threads, p50Milliseconds: percentile(0.5) * 1000, p99Milliseconds: percentile(0.99) * 1000,
+            samplesPerSecond: Double(plan.batch) / mean)
+    }
+
+    /// Uniform [-1, 1) floats; integer inputs (token ids) in [0, 10).
+    public static func randomTensor(_ spec: ValueInfo, _ rng: inout SeededGenerator) -> Tensor {
+        let t = Tensor(shape: Shape(spec.shape), dtype: spec.dtype)
+        switch spec.dtype {
+        case .float32:
+            for i in 0..<t.count { t.floatPointer[i] = Float.random(in: -1..<1, using: &rng) }
+        case .int64:
+            let p = t.rawPointer.assumingMemoryBound(to: Int64.self)
+            for i in 0..<t.count { p[i] = Int64.random(in: 0..<10, using: &rng) }
+        case .int32:
+            let p = t.rawPointer.assumingMemoryBound(to: Int32.self)
+            for i in 0..<t.count { p[i] = Int32.random(in: 0..<10, using: &rng) }
+        default: break
+        }
+        return t
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// SplitMix64: reproducible random inputs for benchmarks and tests.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

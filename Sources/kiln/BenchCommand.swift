@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import TensorEngine
+
+/// `kiln bench`: latency and throughput per batch size and thread count on random inputs.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmark a .kiln model: p50/p99 latency and samples/s per configuration.")
+
+    @Argument(help: "The .kiln file.")
+    var model: String
+
+    @Option(help: "Batch sizes, comma-separated.")
+    var batch: String = "1"
+
+    @Option(help: "Thread counts, comma-separated.")
+    var threads: String = "1"
+
+    @Option(help: "Timed iterations per configuration (after 5 warm-up runs).")
+    var iterations: Int = 100
+
+    @Flag(help: "One JSON object per line and configuration.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let batches = try positiveList(batch, option: "--batch")
+            let threadCounts = try positiveList(threads, option: "--threads")
+            guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+            let graph = try GraphModel(file: try KilnFile.open(path: model))
+            if !json { print("model \(graph.metadata.name), OpenBLAS core \(GEMMKernel.coreName)") }
+            for t in threadCounts {
+                GEMMKernel.setThreads(t)
+                for b in batches {
+                    let plan = try ExecutionPlan(model: graph, batch: b, threads: t)
+                    let r = try PlanBenchmark.run(plan, iterations: iterations)
+                    if json {
+                        print(#"{"batch": \#(b), "threads": \#(t), "p50_ms": \#(r.p50Milliseconds), "p99_ms": \#(r.p99Milliseconds), "samples_per_s": \#(r.samplesPerSecond)}"#)
+                    } else {
+                        print(String(format: "batch %3d  threads %d  p50 %8.3f ms  p99 %8.3f ms  %10.1f samples/s", b, t, r.p50Milliseconds, r.p99Milliseconds, r.samplesPerSecond))
+                    }
+                }
+            }
+        }
+    }
+}
