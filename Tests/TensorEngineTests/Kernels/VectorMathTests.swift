@@ -42,6 +42,15 @@ import Testing
         #expect(tr < 3e-7, "tanh max relative error near 0: \(tr)")
     }
 
+    @Test func erfAbsoluteError() {
+        let (x, y) = Self.sweep(-6, 6, VectorMath.erf)
+        let err = Self.worst(y, x.map { erf(Double($0)) }, relative: false)
+        #expect(err < 2e-7, "erf max absolute error \(err)")
+        var v: [Float] = [.nan, .infinity, -.infinity, 10, -10, 0, -0.0, 1e-30]
+        VectorMath.apply(&v, count: 8, VectorMath.erf)
+        #expect(v[0].isNaN && v[1] == 1 && v[2] == -1 && v[3] == 1 && v[4] == -1 && v[5] == 0 && v[7] > 0)
+    }
+
     @Test func specialValues() {
         var v: [Float] = [.nan, .infinity, -.infinity, 100, -100, 88.5, -88, 0]
         VectorMath.apply(&v, count: 8, VectorMath.exp)
