@@ -193,4 +193,17 @@ import Testing
         kernel.run(x: v.x, initialH: nil, initialC: nil, y: nil, yH: &yH, yC: nil, seq: 3, batch: 2, workspace: &ws, threads: 1)
         seqExpectClose(yH, Self.reference(c, v, input: 3, hidden: 4, clip: nil).yH, "Y_h")
     }
+
+    /// Hidden sizes that are multiples of 8 take the panel-packed recurrent product
+    /// (`RecurrentProduct`): batches 1, 5 and 8 cover its 4-row tiles, its 1-row tiles and
+    /// the leftover rows.
+    @Test(arguments: [1, 5, 8])
+    func packedRecurrentProduct(_ batch: Int) {
+        let c = Case(direction: .bidirectional, initialStates: true, bias: true, peepholes: false, batch: batch, seq: 5)
+        let v = Self.inputs(c, input: 7, hidden: 24, seed: 0x9A + UInt64(batch), scale: 0.3)
+        let want = Self.reference(c, v, input: 7, hidden: 24, clip: nil)
+        let got = Self.run(c, v, input: 7, hidden: 24, clip: nil, threads: 1)
+        seqExpectClose(got.y, want.y, "Y")
+        seqExpectClose(got.yC, want.yC, "Y_c")
+    }
 }
