@@ -11,10 +11,24 @@ public enum ElementwiseKernel {
     public enum Unary: Sendable { case sqrt, neg, exp, log, erf, geluExact, geluTanh, activation(Activation) }
 
     /// out = a ∘ b over a coalesced broadcast plan (strides in elements).
+    /// Coalesced plans of rank 1 and 2 (same shapes; a bias or a scalar against a tensor;
+    /// every Add/Mul/Div of transformer_block) run without the odometer, whose index arrays
+    /// cost two allocations a call.
     public static func binary(_ op: Binary, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, plan: Broadcast.Plan) {
         let inner = plan.dims.last!
         let sa = plan.strides[0].last!
         let sb = plan.strides[1].last!
+        switch plan.dims.count {
+        case 1:
+            row(op, a, sa, b, sb, out, inner)
+            return
+        case 2:
+            let ra = plan.strides[0][0], rb = plan.strides[1][0]
+            for r in 0..<plan.dims[0] { row(op, a + r * ra, sa, b + r * rb, sb, out + r * inner, inner) }
+            return
+        default:
+            break
+        }
         forEachRow(plan) { outOffset, offsets in
             row(op, a + offsets[0], sa, b + offsets[1], sb, out + outOffset, inner)
         }
@@ -77,6 +91,9 @@ public enum ElementwiseKernel {
         case (.mul, 0, 1): let x = a[0]; for i in 0..<n { out[i] = x * b[i] }
         case (.div, 1, 1): for i in 0..<n { out[i] = a[i] / b[i] }
         case (.div, 1, 0): let y = 1 / b[0]; for i in 0..<n { out[i] = a[i] * y }
+        case (.sub, 0, 1): let x = a[0]; for i in 0..<n { out[i] = x - b[i] }
+        case (.div, 0, 1): let x = a[0]; for i in 0..<n { out[i] = x / b[i] }
+        case (.pow, 1, 0) where b[0] == 2: for i in 0..<n { out[i] = a[i] * a[i] }
         default:
             for i in 0..<n {
                 let x = a[i * sa], y = b[i * sb]
@@ -92,14 +109,14 @@ public enum ElementwiseKernel {
     }
 
     /// out = f(x) for `count` elements (out may equal x). exp, erf and both Gelus run eight
-    /// lanes at a time through `VectorMath`; with `threads` ≥ 2 those split large tensors
-    /// across workers (Gelu over [8, 32, 512] spends ≈ 100 µs here, worth a second core).
+    /// lanes at a time through `VectorMath`; with `threads` ≥ 2 those split tensors above
+    /// 2 × `KernelThreads.minElementsPerWorker` elements across workers.
     public static func unary(_ op: Unary, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int, threads: Int = 1) {
         switch op {
         case .sqrt: for i in 0..<n { out[i] = x[i].squareRoot() }
         case .neg: for i in 0..<n { out[i] = -x[i] }
         case .exp:
-            KernelThreads.forEachChunk(count: n, threads: threads, minPerWorker: 32768) { r, _ in
+            KernelThreads.forEachChunk(count: n, threads: threads, minPerWorker: 2 * KernelThreads.minElementsPerWorker) { r, _ in
                 VectorMath.map(x + r.lowerBound, out + r.lowerBound, count: r.count, VectorMath.exp)
             }
         case .log: for i in 0..<n { out[i] = logf(x[i]) }

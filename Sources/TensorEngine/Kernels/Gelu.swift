@@ -18,7 +18,7 @@ public enum GeluKernel {
     /// y = erf(x), eight lanes at a time (`VectorMath.erf`, within 1e-7 of the true value;
     /// glibc's scalar `erff` took ≈ 20 ns an element here, most of Gelu's time).
     public static func erf(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, threads: Int) {
-        KernelThreads.forEachChunk(count: count, threads: threads, minPerWorker: 16384) { range, _ in
+        KernelThreads.forEachChunk(count: count, threads: threads, minPerWorker: 2 * KernelThreads.minElementsPerWorker) { range, _ in
             VectorMath.map(x + range.lowerBound, y + range.lowerBound, count: range.count, VectorMath.erf)
         }
     }
@@ -27,7 +27,7 @@ public enum GeluKernel {
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int,
         approximation: Approximation, threads: Int
     ) {
-        KernelThreads.forEachChunk(count: count, threads: threads, minPerWorker: 16384) { range, _ in
+        KernelThreads.forEachChunk(count: count, threads: threads, minPerWorker: 2 * KernelThreads.minElementsPerWorker) { range, _ in
             let xs = x + range.lowerBound, ys = y + range.lowerBound
             switch approximation {
             case .none: geluExact(xs, ys, count: range.count)

@@ -41,8 +41,8 @@ public enum SoftmaxKernel {
         precondition(outer >= 0 && count >= 0 && inner >= 0)
         guard count > 0 else { return }
         if inner == 1 {
-            // A worker's share should be worth a dispatch: a few thousand elements at least.
-            KernelThreads.forEachChunk(count: outer, threads: threads, minPerWorker: max(1, 8192 / count)) { rows, _ in
+            // A worker's share should be worth a dispatch (`KernelThreads.minElementsPerWorker`).
+            KernelThreads.forEachChunk(count: outer, threads: threads, minPerWorker: max(1, KernelThreads.minElementsPerWorker / count)) { rows, _ in
                 for row in rows { contiguousLane(log: log, x: x + row * count, y: y + row * count, count: count) }
             }
             return
@@ -51,7 +51,7 @@ public enum SoftmaxKernel {
         // them go through the vector units together.
         let groupsPerOuter = (inner + 7) / 8
         KernelThreads.forEachChunk(
-            count: outer * groupsPerOuter, threads: threads, minPerWorker: max(1, 1024 / count)
+            count: outer * groupsPerOuter, threads: threads, minPerWorker: max(1, KernelThreads.minElementsPerWorker / 8 / count)
         ) { groups, _ in
             for group in groups {
                 let o = group / groupsPerOuter, i0 = (group - o * groupsPerOuter) * 8
