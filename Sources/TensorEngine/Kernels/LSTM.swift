@@ -89,14 +89,16 @@ public struct LSTMKernel: Sendable {
             let p: UnsafePointer<Float>? = pbuf.isEmpty ? nil : pbuf.baseAddress! + d * 3 * hs
             for step in 0..<seq {
                 let t = reversed ? seq - 1 - step : step
-                weights.recur(h: h, batch: batch, direction: d, columns: 0..<gw, into: gates, ldOut: gw)
+                // Gates = projection of step t (biases folded in) + h·Rᵀ.
+                weights.recur(
+                    h: h, batch: batch, direction: d, columns: 0..<gw, into: gates, ldOut: gw,
+                    addend: projection + t * batch * pw + d * gw, ldAddend: pw)
                 for b in 0..<batch {
                     // Whole-block passes rather than one loop per element, so the gate
                     // functions run eight at a time in VectorMath.
-                    let g = gates + b * gw, xp = projection + (t * batch + b) * pw + d * gw
+                    let g = gates + b * gw
                     let gi = g, go = g + hs, gf = g + 2 * hs, gc = g + 3 * hs
                     let hb = h + b * hs, cb = c + b * hs
-                    for k in 0..<gw { g[k] += xp[k] }
                     if let p {
                         for j in 0..<hs {
                             gi[j] += p[j] * cb[j]
@@ -127,4 +129,5 @@ public struct LSTMKernel: Sendable {
         yH.map { ($0 + d * states).update(from: h, count: states) }
         yC.map { ($0 + d * states).update(from: c, count: states) }
     }
+
 }

@@ -120,9 +120,12 @@ struct RecurrentWeights: Sendable {
     /// (sgemv at m·n ≥ 9216, sgemm at m·n·k ≥ 262144, i.e. every step of this LSTM at batch 8)
     /// splits a microseconds-long product across its threads, which with two threads made
     /// lstm_classifier at batch 8 three times slower than with one.
+    /// With `addend` (rows `ldAddend` apart) the product is added to it: LSTM starts its
+    /// gates from the step's input projection this way instead of adding it in another pass.
     func recur(
         h: UnsafePointer<Float>, batch: Int, direction d: Int, columns: Range<Int>,
-        into out: UnsafeMutablePointer<Float>, ldOut: Int
+        into out: UnsafeMutablePointer<Float>, ldOut: Int,
+        addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0
     ) {
         let gw = gateWidth, hs = hiddenSize
         if !recurrentPanels.isEmpty {
@@ -130,18 +133,23 @@ struct RecurrentWeights: Sendable {
                 let lanes = RecurrentProduct.lanes
                 RecurrentProduct.run(
                     h: h, rows: batch, k: hs, panels: rp.baseAddress! + (d * gw + columns.lowerBound) * hs,
-                    panelCount: columns.count / lanes, out: out, ldOut: ldOut)
+                    panelCount: columns.count / lanes, out: out, ldOut: ldOut, addend: addend, ldAddend: ldAddend)
             }
             return
+        }
+        var beta: Float = 0
+        if let addend {
+            for b in 0..<batch { (out + b * ldOut).update(from: addend + b * ldAddend, count: columns.count) }
+            beta = 1
         }
         recurrentWeightsT.withUnsafeBufferPointer { rt in
             let a = rt.baseAddress! + d * hs * gw + columns.lowerBound
             if batch == 1 {
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(hs), Int32(columns.count), 1, a, Int32(gw), h, 1, 0, out, 1)
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(hs), Int32(columns.count), 1, a, Int32(gw), h, 1, beta, out, 1)
             } else {
                 cblas_sgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(columns.count), Int32(hs),
-                    1, h, Int32(hs), a, Int32(gw), 0, out, Int32(ldOut))
+                    1, h, Int32(hs), a, Int32(gw), beta, out, Int32(ldOut))
             }
         }
     }
@@ -158,18 +166,20 @@ enum RecurrentProduct {
 
     static func run(
         h: UnsafePointer<Float>, rows: Int, k: Int, panels: UnsafePointer<Float>, panelCount: Int,
-        out: UnsafeMutablePointer<Float>, ldOut: Int
+        out: UnsafeMutablePointer<Float>, ldOut: Int, addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0
     ) {
         let ps = k * lanes  // floats per panel
+        // Tiles start their accumulators from the addend's matching block (zeros without).
+        func add(_ r: Int, _ p: Int) -> UnsafePointer<Float>? { addend.map { $0 + r * ldAddend + p * lanes } }
         var r = 0
         while r + 4 <= rows {
             var p = 0
             while p + 2 <= panelCount {
-                tile4x2(h + r * k, k: k, panels + p * ps, panels + (p + 1) * ps, out + r * ldOut + p * lanes, ldOut)
+                tile4x2(h + r * k, k: k, panels + p * ps, panels + (p + 1) * ps, out + r * ldOut + p * lanes, ldOut, add(r, p), ldAddend)
                 p += 2
             }
             while p < panelCount {
-                for i in 0..<4 { tile1x1(h + (r + i) * k, k: k, panels + p * ps, out + (r + i) * ldOut + p * lanes) }
+                for i in 0..<4 { tile1x1(h + (r + i) * k, k: k, panels + p * ps, out + (r + i) * ldOut + p * lanes, add(r + i, p)) }
                 p += 1
             }
             r += 4
@@ -177,11 +187,11 @@ enum RecurrentProduct {
         while r < rows {
             var p = 0
             while p + 4 <= panelCount {
-                tile1x4(h + r * k, k: k, panels + p * ps, ps, out + r * ldOut + p * lanes)
+                tile1x4(h + r * k, k: k, panels + p * ps, ps, out + r * ldOut + p * lanes, add(r, p))
                 p += 4
             }
             while p < panelCount {
-                tile1x1(h + r * k, k: k, panels + p * ps, out + r * ldOut + p * lanes)
+                tile1x1(h + r * k, k: k, panels + p * ps, out + r * ldOut + p * lanes, add(r, p))
                 p += 1
             }
             r += 1
@@ -196,9 +206,13 @@ enum RecurrentProduct {
 
     private static func tile4x2(
         _ h: UnsafePointer<Float>, k: Int, _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>,
-        _ out: UnsafeMutablePointer<Float>, _ ld: Int
+        _ out: UnsafeMutablePointer<Float>, _ ld: Int, _ add: UnsafePointer<Float>?, _ la: Int
     ) {
         var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
+        if let add {
+            a0 = load(add); b0 = load(add + 8); a1 = load(add + la); b1 = load(add + la + 8)
+            a2 = load(add + 2 * la); b2 = load(add + 2 * la + 8); a3 = load(add + 3 * la); b3 = load(add + 3 * la + 8)
+        }
         let h0 = h, h1 = h + k, h2 = h + 2 * k, h3 = h + 3 * k
         for j in 0..<k {
             let wa = load(pa + j * 8), wb = load(pb + j * 8)
@@ -215,10 +229,12 @@ enum RecurrentProduct {
     }
 
     private static func tile1x4(
-        _ h: UnsafePointer<Float>, k: Int, _ p: UnsafePointer<Float>, _ ps: Int, _ out: UnsafeMutablePointer<Float>
+        _ h: UnsafePointer<Float>, k: Int, _ p: UnsafePointer<Float>, _ ps: Int, _ out: UnsafeMutablePointer<Float>,
+        _ add: UnsafePointer<Float>?
     ) {
         // Two partial sums per panel (even and odd k) so eight FMA chains are in flight.
         var a0 = V(), a1 = V(), a2 = V(), a3 = V(), c0 = V(), c1 = V(), c2 = V(), c3 = V()
+        if let add { a0 = load(add); a1 = load(add + 8); a2 = load(add + 16); a3 = load(add + 24) }
         let p0 = p, p1 = p + ps, p2 = p + 2 * ps, p3 = p + 3 * ps
         var j = 0
         while j + 2 <= k {
@@ -239,8 +255,10 @@ enum RecurrentProduct {
         store(a0 + c0, out); store(a1 + c1, out + 8); store(a2 + c2, out + 16); store(a3 + c3, out + 24)
     }
 
-    private static func tile1x1(_ h: UnsafePointer<Float>, k: Int, _ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-        var a = V()
+    private static func tile1x1(
+        _ h: UnsafePointer<Float>, k: Int, _ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ add: UnsafePointer<Float>?
+    ) {
+        var a = add.map { load($0) } ?? V()
         for j in 0..<k { a = VectorMath.mad(V(repeating: h[j]), load(p + j * 8), a) }
         store(a, out)
     }

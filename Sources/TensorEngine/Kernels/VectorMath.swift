@@ -14,7 +14,9 @@ enum VectorMath {
 
     /// eˣ: x = n·ln2 + r with |r| ≤ ln2/2, eʳ by its degree-7 Taylor polynomial (truncation
     /// below 1e-8 relative on that interval), 2ⁿ written straight into the exponent bits.
-    @_transparent  // @inline(__always) alone was not honoured inside erf (exp stayed a call)
+    // Transparent (always inlined), like the functions built on it: with @inline(__always)
+    // the optimiser still left exp, sigmoid and tanh as calls once erf joined them.
+    @_transparent
     static func exp(_ x: V) -> V {
         let hi: Float = 88.37, lo: Float = -87.33
         // Masked selects, not pointwiseMin/Max: the standard library leaves those as
@@ -47,7 +49,7 @@ enum VectorMath {
     }
 
     /// 1 / (1 + e⁻ˣ); e⁻ˣ = ∞ gives exactly 0.
-    @inline(__always)
+    @_transparent
     static func sigmoid(_ x: V) -> V {
         1 / (1 + exp(-x))
     }
@@ -55,7 +57,7 @@ enum VectorMath {
     /// tanh x = sign(x)·(1 − 2/(e^{2|x|} + 1)), and near 0, where that subtraction would
     /// cancel, its odd Taylor series to x⁹ (|x| < 0.3: truncation below 6e-8 relative).
     /// |x| is capped at 10, beyond which tanh rounds to 1 in float.
-    @inline(__always)
+    @_transparent
     static func tanh(_ x: V) -> V {
         var a = abs(x)
         a.replace(with: 10, where: a .> 10)
@@ -76,7 +78,7 @@ enum VectorMath {
     /// Q of degree 9 fitted to log erfc; beyond, ±1 (erfc(3.925) < 2⁻²⁷). The coefficients are
     /// least-squares fits on Chebyshev nodes (the split follows onnxruntime's MLAS erf);
     /// measured against Double over [−6, 6] in float32: within 1e-7 absolute. NaN propagates.
-    @inline(__always)
+    @_transparent
     static func erf(_ x: V) -> V {
         let a = abs(x)
         let s = a * a
@@ -107,7 +109,7 @@ enum VectorMath {
     }
 
     /// Exact Gelu, 0.5·x·(1 + erf(x/√2)).
-    @inline(__always)
+    @_transparent
     static func gelu(_ x: V) -> V {
         0.5 * x * (1 + erf(x * 0.707_106_781_186_547_5))
     }
