@@ -11,10 +11,24 @@ public enum ElementwiseKernel {
     public enum Unary: Sendable { case sqrt, neg, exp, log, erf, geluExact, geluTanh, activation(Activation) }
 
     /// out = a ∘ b over a coalesced broadcast plan (strides in elements).
+    /// Coalesced plans of rank 1 and 2 (same shapes; a bias or a scalar against a tensor;
+    /// every Add/Mul/Div of transformer_block) run without the odometer, whose index arrays
+    /// cost two allocations a call.
     public static func binary(_ op: Binary, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, plan: Broadcast.Plan) {
         let inner = plan.dims.last!
         let sa = plan.strides[0].last!
         let sb = plan.strides[1].last!
+        switch plan.dims.count {
+        case 1:
+            row(op, a, sa, b, sb, out, inner)
+            return
+        case 2:
+            let ra = plan.strides[0][0], rb = plan.strides[1][0]
+            for r in 0..<plan.dims[0] { row(op, a + r * ra, sa, b + r * rb, sb, out + r * inner, inner) }
+            return
+        default:
+            break
+        }
         forEachRow(plan) { outOffset, offsets in
             row(op, a + offsets[0], sa, b + offsets[1], sb, out + outOffset, inner)
         }
@@ -77,6 +91,9 @@ public enum ElementwiseKernel {
         case (.mul, 0, 1): let x = a[0]; for i in 0..<n { out[i] = x * b[i] }
         case (.div, 1, 1): for i in 0..<n { out[i] = a[i] / b[i] }
         case (.div, 1, 0): let y = 1 / b[0]; for i in 0..<n { out[i] = a[i] * y }
+        case (.sub, 0, 1): let x = a[0]; for i in 0..<n { out[i] = x - b[i] }
+        case (.div, 0, 1): let x = a[0]; for i in 0..<n { out[i] = x / b[i] }
+        case (.pow, 1, 0) where b[0] == 2: for i in 0..<n { out[i] = a[i] * a[i] }
         default:
             for i in 0..<n {
                 let x = a[i * sa], y = b[i * sb]
@@ -91,20 +108,21 @@ public enum ElementwiseKernel {
         }
     }
 
-    /// out = f(x) for `count` elements (out may equal x).
-    public static func unary(_ op: Unary, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) {
+    /// out = f(x) for `count` elements (out may equal x). exp, erf and both Gelus run eight
+    /// lanes at a time through `VectorMath`; with `threads` ≥ 2 those split tensors above
+    /// 2 × `KernelThreads.minElementsPerWorker` elements across workers.
+    public static func unary(_ op: Unary, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int, threads: Int = 1) {
         switch op {
         case .sqrt: for i in 0..<n { out[i] = x[i].squareRoot() }
         case .neg: for i in 0..<n { out[i] = -x[i] }
-        case .exp: for i in 0..<n { out[i] = expf(x[i]) }
-        case .log: for i in 0..<n { out[i] = logf(x[i]) }
-        case .erf: for i in 0..<n { out[i] = erff(x[i]) }
-        case .geluExact: for i in 0..<n { out[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.707_106_77)) }
-        case .geluTanh:
-            for i in 0..<n {
-                let v = x[i]
-                out[i] = 0.5 * v * (1 + tanhf(0.797_884_56 * (v + 0.044715 * v * v * v)))
+        case .exp:
+            KernelThreads.forEachChunk(count: n, threads: threads, minPerWorker: 2 * KernelThreads.minElementsPerWorker) { r, _ in
+                VectorMath.map(x + r.lowerBound, out + r.lowerBound, count: r.count, VectorMath.exp)
             }
+        case .log: for i in 0..<n { out[i] = logf(x[i]) }
+        case .erf: GeluKernel.erf(x: x, y: out, count: n, threads: threads)
+        case .geluExact: GeluKernel.gelu(x: x, y: out, count: n, approximation: .none, threads: threads)
+        case .geluTanh: GeluKernel.gelu(x: x, y: out, count: n, approximation: .tanh, threads: threads)
         case .activation(let act):
             if UnsafePointer(out) != x { out.update(from: x, count: n) }
             act.apply(out, count: n)

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// ONNX GRU (opset 14, `layout` 0), built once at load from the operator's weights.
 ///
 /// Shapes (row-major float32): X `[seq, batch, input]`; W `[dirs, 3H, input]` and
@@ -81,7 +77,6 @@ public struct GRUKernel: Sendable {
         let gates = scratch, h = scratch + batch * gw, rh = h + states
         if let initialH { h.update(from: initialH + d * states, count: states) } else { h.update(repeating: 0, count: states) }
         let reversed = direction.isReversed(slot: d)
-        let bound = clip ?? .infinity
         let lbr = linearBeforeReset
 
         // Rbh of this direction's h gate, present exactly when linear_before_reset is set
@@ -93,29 +88,33 @@ public struct GRUKernel: Sendable {
                 // z and r always; h too when its product does not wait for r.
                 weights.recur(h: h, batch: batch, direction: d, columns: 0..<(lbr ? gw : 2 * hs), into: gates, ldOut: gw)
                 for b in 0..<batch {
+                    // Whole-block passes, so the gate functions run eight at a time.
                     let g = gates + b * gw, xp = projection + (t * batch + b) * pw + d * gw
-                    let hb = h + b * hs, rb = rh + b * hs
-                    for j in 0..<hs {
-                        let z = recurrentSigmoid(recurrentClip(g[j] + xp[j], bound))
-                        let r = recurrentSigmoid(recurrentClip(g[hs + j] + xp[hs + j], bound))
-                        g[j] = z
-                        if let rbh {
-                            let hh = tanhf(recurrentClip(xp[2 * hs + j] + r * (g[2 * hs + j] + rbh[j]), bound))
-                            hb[j] = (1 - z) * hh + z * hb[j]
-                        } else {
-                            rb[j] = r * hb[j]
-                        }
+                    let z = g, r = g + hs, gh = g + 2 * hs
+                    let hb = h + b * hs
+                    for k in 0..<(2 * hs) { g[k] += xp[k] }
+                    if let clip { recurrentClip(g, count: 2 * hs, clip) }
+                    VectorMath.apply(g, count: 2 * hs, VectorMath.sigmoid)  // z and r are adjacent
+                    if let rbh {
+                        for j in 0..<hs { gh[j] = xp[2 * hs + j] + r[j] * (gh[j] + rbh[j]) }
+                        if let clip { recurrentClip(gh, count: hs, clip) }
+                        VectorMath.apply(gh, count: hs, VectorMath.tanh)
+                        for j in 0..<hs { hb[j] = (1 - z[j]) * gh[j] + z[j] * hb[j] }
+                    } else {
+                        let rb = rh + b * hs
+                        for j in 0..<hs { rb[j] = r[j] * hb[j] }
                     }
                 }
                 if !lbr {
                     weights.recur(h: rh, batch: batch, direction: d, columns: (2 * hs)..<gw, into: gates + 2 * hs, ldOut: gw)
                     for b in 0..<batch {
                         let g = gates + b * gw, xp = projection + (t * batch + b) * pw + d * gw
+                        let z = g, gh = g + 2 * hs
                         let hb = h + b * hs
-                        for j in 0..<hs {
-                            let hh = tanhf(recurrentClip(xp[2 * hs + j] + g[2 * hs + j], bound))
-                            hb[j] = (1 - g[j]) * hh + g[j] * hb[j]
-                        }
+                        for j in 0..<hs { gh[j] += xp[2 * hs + j] }
+                        if let clip { recurrentClip(gh, count: hs, clip) }
+                        VectorMath.apply(gh, count: hs, VectorMath.tanh)
+                        for j in 0..<hs { hb[j] = (1 - z[j]) * gh[j] + z[j] * hb[j] }
                     }
                 }
                 y.map { ($0 + (t * dirs + d) * states).update(from: h, count: states) }

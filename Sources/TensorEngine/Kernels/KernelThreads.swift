@@ -4,6 +4,15 @@ import Dispatch
 /// `DispatchQueue.concurrentPerform`, as docs/engine.md prescribes. Items are handed out in
 /// contiguous chunks (one per worker) so each worker streams through adjacent memory.
 enum KernelThreads {
+    /// The least work worth handing to a second worker, in elements of a light element-wise
+    /// pass (≈ 1 ns each, so ≈ 50–100 µs). Below it a split loses: on two cores OpenBLAS's
+    /// own threads keep spinning (sched_yield) for a while after every threaded sgemm, so a
+    /// Dispatch worker competes with them for the second core. Measured on transformer_block
+    /// at batch 8 with two threads: Gelu, Softmax and LayerNorm split into 2–4 workers were no
+    /// faster than run inline (1.6 ms either way, alternating runs), and a split fell into
+    /// 7 ms stalls more often when the machine was loaded.
+    static let minElementsPerWorker = 65536
+
     /// Calls `body(range, worker)` for disjoint contiguous ranges covering `0..<count`, with at
     /// most `threads` workers (worker ids `0..<workers`, usable to pick per-worker scratch).
     /// Runs inline when one worker suffices: a dispatch costs microseconds, more than many

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// ONNX LSTM (opset 14, `layout` 0), built once at load from the operator's weights.
 ///
@@ -87,32 +84,43 @@ public struct LSTMKernel: Sendable {
         if let initialH { h.update(from: initialH + d * states, count: states) } else { h.update(repeating: 0, count: states) }
         if let initialC { c.update(from: initialC + d * states, count: states) } else { c.update(repeating: 0, count: states) }
         let reversed = direction.isReversed(slot: d)
-        // Clamping to ±∞ is the identity, so one loop serves both; NaN still propagates.
-        let bound = clip ?? .infinity
 
         peepholes.withUnsafeBufferPointer { pbuf in
             let p: UnsafePointer<Float>? = pbuf.isEmpty ? nil : pbuf.baseAddress! + d * 3 * hs
             for step in 0..<seq {
                 let t = reversed ? seq - 1 - step : step
-                weights.recur(h: h, batch: batch, direction: d, columns: 0..<gw, into: gates, ldOut: gw)
+                // Gates = projection of step t (biases folded in) + h·Rᵀ.
+                weights.recur(
+                    h: h, batch: batch, direction: d, columns: 0..<gw, into: gates, ldOut: gw,
+                    addend: projection + t * batch * pw + d * gw, ldAddend: pw)
                 for b in 0..<batch {
-                    let g = gates + b * gw, xp = projection + (t * batch + b) * pw + d * gw
+                    // Whole-block passes rather than one loop per element, so the gate
+                    // functions run eight at a time in VectorMath.
+                    let g = gates + b * gw
+                    let gi = g, go = g + hs, gf = g + 2 * hs, gc = g + 3 * hs
                     let hb = h + b * hs, cb = c + b * hs
-                    for j in 0..<hs {
-                        let cPrev = cb[j]
-                        var pi = g[j] + xp[j], po = g[hs + j] + xp[hs + j]
-                        var pf = g[2 * hs + j] + xp[2 * hs + j]
-                        let pc = g[3 * hs + j] + xp[3 * hs + j]
-                        if let p {
-                            pi += p[j] * cPrev
-                            pf += p[2 * hs + j] * cPrev
+                    if let p {
+                        for j in 0..<hs {
+                            gi[j] += p[j] * cb[j]
+                            gf[j] += p[2 * hs + j] * cb[j]
                         }
-                        let i = recurrentSigmoid(recurrentClip(pi, bound)), f = recurrentSigmoid(recurrentClip(pf, bound))
-                        let cNew = f * cPrev + i * tanhf(recurrentClip(pc, bound))
-                        if let p { po += p[hs + j] * cNew }
-                        hb[j] = recurrentSigmoid(recurrentClip(po, bound)) * tanhf(cNew)
-                        cb[j] = cNew
                     }
+                    if let clip {
+                        recurrentClip(gi, count: hs, clip)
+                        recurrentClip(gf, count: hs, clip)
+                        recurrentClip(gc, count: hs, clip)
+                    }
+                    VectorMath.apply(gi, count: hs, VectorMath.sigmoid)
+                    VectorMath.apply(gf, count: hs, VectorMath.sigmoid)
+                    VectorMath.apply(gc, count: hs, VectorMath.tanh)
+                    for j in 0..<hs { cb[j] = gf[j] * cb[j] + gi[j] * gc[j] }
+                    // The output gate's peephole sees the new cell state.
+                    if let p { for j in 0..<hs { go[j] += p[hs + j] * cb[j] } }
+                    if let clip { recurrentClip(go, count: hs, clip) }
+                    VectorMath.apply(go, count: hs, VectorMath.sigmoid)
+                    // tanh(C') into the spent c block, then H' = o ⊙ tanh(C').
+                    VectorMath.map(cb, gc, count: hs, VectorMath.tanh)
+                    for j in 0..<hs { hb[j] = go[j] * gc[j] }
                 }
                 // Y's slice for (t, d) is a contiguous [batch, H] block.
                 y.map { ($0 + (t * dirs + d) * states).update(from: h, count: states) }
@@ -121,4 +129,5 @@ public struct LSTMKernel: Sendable {
         yH.map { ($0 + d * states).update(from: h, count: states) }
         yC.map { ($0 + d * states).update(from: c, count: states) }
     }
+
 }

@@ -26,7 +26,7 @@ public enum LayerNormKernel {
         outer: Int, inner: Int, epsilon: Float, threads: Int
     ) {
         precondition(outer >= 0 && inner > 0)
-        let minRows = max(1, 8192 / inner)
+        let minRows = max(1, KernelThreads.minElementsPerWorker / inner)
         KernelThreads.forEachChunk(count: outer, threads: threads, minPerWorker: minRows) { rows, _ in
             for row in rows {
                 let xr = x + row * inner, yr = y + row * inner

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import COpenBLAS
 
 /// The weights of one ONNX recurrent operator (LSTM: 4 gates, GRU: 3), re-laid out once at
@@ -21,6 +18,10 @@ struct RecurrentWeights: Sendable {
     let inputWeightsT: [Float]
     /// Rᵀ of each direction, `[directions][hidden, gates·hidden]`.
     let recurrentWeightsT: [Float]
+    /// Rᵀ again, cut into panels of eight gate columns for `RecurrentProduct`:
+    /// `[directions][gates·hidden / 8][hidden][8]`, so a panel streams contiguously through
+    /// the whole k loop. Empty when hidden is not a multiple of 8 (then BLAS does the product).
+    let recurrentPanels: [Float]
     /// Added to the projection, `[directions·gates·hidden]`: Wb + Rb for every gate whose Rb
     /// may be folded (it sits inside the activation untouched by any product), Wb alone
     /// for the others. Zeros without B.
@@ -61,6 +62,21 @@ struct RecurrentWeights: Sendable {
         }
         inputWeightsT = wt
         recurrentWeightsT = rt
+        var panels: [Float] = []
+        if hiddenSize % RecurrentProduct.lanes == 0 {
+            let lanes = RecurrentProduct.lanes, count = gw / lanes
+            panels = [Float](repeating: 0, count: directions * hiddenSize * gw)
+            for d in 0..<directions {
+                for p in 0..<count {
+                    for k in 0..<hiddenSize {
+                        for l in 0..<lanes {
+                            panels[((d * count + p) * hiddenSize + k) * lanes + l] = rt[(d * hiddenSize + k) * gw + p * lanes + l]
+                        }
+                    }
+                }
+            }
+        }
+        recurrentPanels = panels
 
         var pb = [Float](repeating: 0, count: pw)
         var rb: [Float]? = unfoldedGates.isEmpty ? nil : [Float](repeating: 0, count: pw)
@@ -97,35 +113,162 @@ struct RecurrentWeights: Sendable {
     }
 
     /// `out[batch, columns.count] = h[batch, hidden] · Rᵀ[:, columns]` for one direction,
-    /// `out` rows `ldOut` apart. Batch 1 goes to sgemv: OpenBLAS 0.3.21 runs a one-row
-    /// sgemm through its packing path; measured here (one thread) at H=128, 4H=512, sgemv
-    /// takes 4.1 µs against sgemm's 6.2 (Cooperlake kernels) and 5.4 against 18 (Haswell).
+    /// `out` rows `ldOut` apart. With hidden a multiple of 8 (columns then start and end on
+    /// panel boundaries) our own kernel over the panels packed at load (`RecurrentProduct`);
+    /// otherwise BLAS, batch 1 through sgemv. Why not BLAS everywhere: OpenBLAS 0.3.21 packs
+    /// Rᵀ (256 KB at H = 128) again on every step's sgemm, and above its size thresholds
+    /// (sgemv at m·n ≥ 9216, sgemm at m·n·k ≥ 262144, i.e. every step of this LSTM at batch 8)
+    /// splits a microseconds-long product across its threads, which with two threads made
+    /// lstm_classifier at batch 8 three times slower than with one.
+    /// With `addend` (rows `ldAddend` apart) the product is added to it: LSTM starts its
+    /// gates from the step's input projection this way instead of adding it in another pass.
     func recur(
         h: UnsafePointer<Float>, batch: Int, direction d: Int, columns: Range<Int>,
-        into out: UnsafeMutablePointer<Float>, ldOut: Int
+        into out: UnsafeMutablePointer<Float>, ldOut: Int,
+        addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0
     ) {
         let gw = gateWidth, hs = hiddenSize
+        if !recurrentPanels.isEmpty {
+            recurrentPanels.withUnsafeBufferPointer { rp in
+                let lanes = RecurrentProduct.lanes
+                RecurrentProduct.run(
+                    h: h, rows: batch, k: hs, panels: rp.baseAddress! + (d * gw + columns.lowerBound) * hs,
+                    panelCount: columns.count / lanes, out: out, ldOut: ldOut, addend: addend, ldAddend: ldAddend)
+            }
+            return
+        }
+        var beta: Float = 0
+        if let addend {
+            for b in 0..<batch { (out + b * ldOut).update(from: addend + b * ldAddend, count: columns.count) }
+            beta = 1
+        }
         recurrentWeightsT.withUnsafeBufferPointer { rt in
             let a = rt.baseAddress! + d * hs * gw + columns.lowerBound
             if batch == 1 {
-                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(hs), Int32(columns.count), 1, a, Int32(gw), h, 1, 0, out, 1)
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(hs), Int32(columns.count), 1, a, Int32(gw), h, 1, beta, out, 1)
             } else {
                 cblas_sgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(columns.count), Int32(hs),
-                    1, h, Int32(hs), a, Int32(gw), 0, out, Int32(ldOut))
+                    1, h, Int32(hs), a, Int32(gw), beta, out, Int32(ldOut))
             }
         }
     }
 }
 
-/// The logistic function of the recurrent gates (ONNX's default `f`), written out so the
-/// gate loops inline it rather than calling through `Activation`.
-@inline(__always)
-func recurrentSigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+/// The recurrent product on panel-packed weights: `out[rows, 8·panelCount] = h[rows, k] ·
+/// W`, where panel p holds W's columns 8p..<8p+8 as `[k][8]`. Register tiles of 4 rows × 16
+/// columns (eight accumulators) when four rows remain, 1 row × 32 columns otherwise; every
+/// weight vector loaded is used by all rows of the tile. Single-threaded by design: a step's
+/// product is a few microseconds.
+enum RecurrentProduct {
+    static let lanes = 8
+    typealias V = SIMD8<Float>
 
-/// `x` limited to `[-bound, bound]` (ONNX `clip` on a gate's pre-activation), NaN kept:
+    static func run(
+        h: UnsafePointer<Float>, rows: Int, k: Int, panels: UnsafePointer<Float>, panelCount: Int,
+        out: UnsafeMutablePointer<Float>, ldOut: Int, addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0
+    ) {
+        let ps = k * lanes  // floats per panel
+        // Tiles start their accumulators from the addend's matching block (zeros without).
+        func add(_ r: Int, _ p: Int) -> UnsafePointer<Float>? { addend.map { $0 + r * ldAddend + p * lanes } }
+        var r = 0
+        while r + 4 <= rows {
+            var p = 0
+            while p + 2 <= panelCount {
+                tile4x2(h + r * k, k: k, panels + p * ps, panels + (p + 1) * ps, out + r * ldOut + p * lanes, ldOut, add(r, p), ldAddend)
+                p += 2
+            }
+            while p < panelCount {
+                for i in 0..<4 { tile1x1(h + (r + i) * k, k: k, panels + p * ps, out + (r + i) * ldOut + p * lanes, add(r + i, p)) }
+                p += 1
+            }
+            r += 4
+        }
+        while r < rows {
+            var p = 0
+            while p + 4 <= panelCount {
+                tile1x4(h + r * k, k: k, panels + p * ps, ps, out + r * ldOut + p * lanes, add(r, p))
+                p += 4
+            }
+            while p < panelCount {
+                tile1x1(h + r * k, k: k, panels + p * ps, out + r * ldOut + p * lanes, add(r, p))
+                p += 1
+            }
+            r += 1
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    private static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    private static func tile4x2(
+        _ h: UnsafePointer<Float>, k: Int, _ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>, _ ld: Int, _ add: UnsafePointer<Float>?, _ la: Int
+    ) {
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
+        if let add {
+            a0 = load(add); b0 = load(add + 8); a1 = load(add + la); b1 = load(add + la + 8)
+            a2 = load(add + 2 * la); b2 = load(add + 2 * la + 8); a3 = load(add + 3 * la); b3 = load(add + 3 * la + 8)
+        }
+        let h0 = h, h1 = h + k, h2 = h + 2 * k, h3 = h + 3 * k
+        for j in 0..<k {
+            let wa = load(pa + j * 8), wb = load(pb + j * 8)
+            let x0 = V(repeating: h0[j]), x1 = V(repeating: h1[j]), x2 = V(repeating: h2[j]), x3 = V(repeating: h3[j])
+            a0 = VectorMath.mad(x0, wa, a0); b0 = VectorMath.mad(x0, wb, b0)
+            a1 = VectorMath.mad(x1, wa, a1); b1 = VectorMath.mad(x1, wb, b1)
+            a2 = VectorMath.mad(x2, wa, a2); b2 = VectorMath.mad(x2, wb, b2)
+            a3 = VectorMath.mad(x3, wa, a3); b3 = VectorMath.mad(x3, wb, b3)
+        }
+        store(a0, out); store(b0, out + 8)
+        store(a1, out + ld); store(b1, out + ld + 8)
+        store(a2, out + 2 * ld); store(b2, out + 2 * ld + 8)
+        store(a3, out + 3 * ld); store(b3, out + 3 * ld + 8)
+    }
+
+    private static func tile1x4(
+        _ h: UnsafePointer<Float>, k: Int, _ p: UnsafePointer<Float>, _ ps: Int, _ out: UnsafeMutablePointer<Float>,
+        _ add: UnsafePointer<Float>?
+    ) {
+        // Two partial sums per panel (even and odd k) so eight FMA chains are in flight.
+        var a0 = V(), a1 = V(), a2 = V(), a3 = V(), c0 = V(), c1 = V(), c2 = V(), c3 = V()
+        if let add { a0 = load(add); a1 = load(add + 8); a2 = load(add + 16); a3 = load(add + 24) }
+        let p0 = p, p1 = p + ps, p2 = p + 2 * ps, p3 = p + 3 * ps
+        var j = 0
+        while j + 2 <= k {
+            let x = V(repeating: h[j]), y = V(repeating: h[j + 1])
+            a0 = VectorMath.mad(x, load(p0 + j * 8), a0); c0 = VectorMath.mad(y, load(p0 + j * 8 + 8), c0)
+            a1 = VectorMath.mad(x, load(p1 + j * 8), a1); c1 = VectorMath.mad(y, load(p1 + j * 8 + 8), c1)
+            a2 = VectorMath.mad(x, load(p2 + j * 8), a2); c2 = VectorMath.mad(y, load(p2 + j * 8 + 8), c2)
+            a3 = VectorMath.mad(x, load(p3 + j * 8), a3); c3 = VectorMath.mad(y, load(p3 + j * 8 + 8), c3)
+            j += 2
+        }
+        if j < k {
+            let x = V(repeating: h[j])
+            a0 = VectorMath.mad(x, load(p0 + j * 8), a0)
+            a1 = VectorMath.mad(x, load(p1 + j * 8), a1)
+            a2 = VectorMath.mad(x, load(p2 + j * 8), a2)
+            a3 = VectorMath.mad(x, load(p3 + j * 8), a3)
+        }
+        store(a0 + c0, out); store(a1 + c1, out + 8); store(a2 + c2, out + 16); store(a3 + c3, out + 24)
+    }
+
+    private static func tile1x1(
+        _ h: UnsafePointer<Float>, k: Int, _ p: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ add: UnsafePointer<Float>?
+    ) {
+        var a = add.map { load($0) } ?? V()
+        for j in 0..<k { a = VectorMath.mad(V(repeating: h[j]), load(p + j * 8), a) }
+        store(a, out)
+    }
+}
+
+/// Limits `count` pre-activations to `[-bound, bound]` in place (ONNX `clip`), NaN kept:
 /// Swift's `min`/`max` would silently drop a NaN argument.
-@inline(__always)
-func recurrentClip(_ x: Float, _ bound: Float) -> Float {
-    x > bound ? bound : (x < -bound ? -bound : x)
+func recurrentClip(_ p: UnsafeMutablePointer<Float>, count: Int, _ bound: Float) {
+    for k in 0..<count {
+        let x = p[k]
+        p[k] = x > bound ? bound : (x < -bound ? -bound : x)
+    }
 }

@@ -40,47 +40,88 @@ public enum SoftmaxKernel {
     ) {
         precondition(outer >= 0 && count >= 0 && inner >= 0)
         guard count > 0 else { return }
-        let lanes = outer * inner
-        // A worker's share should be worth a dispatch: a few thousand elements at least.
-        let minLanes = max(1, 8192 / count)
-        KernelThreads.forEachChunk(count: lanes, threads: threads, minPerWorker: minLanes) { range, _ in
-            for lane in range {
-                // Lane (o, i) starts at o·count·inner + i; for inner == 1 that is lane·count.
-                let o = lane / inner, i = lane - o * inner
-                let base = o * count * inner + i
-                if inner == 1 {
-                    contiguousLane(log: log, x: x + base, y: y + base, count: count)
+        if inner == 1 {
+            // A worker's share should be worth a dispatch (`KernelThreads.minElementsPerWorker`).
+            KernelThreads.forEachChunk(count: outer, threads: threads, minPerWorker: max(1, KernelThreads.minElementsPerWorker / count)) { rows, _ in
+                for row in rows { contiguousLane(log: log, x: x + row * count, y: y + row * count, count: count) }
+            }
+            return
+        }
+        // An inner axis: lanes (o, i) and (o, i + 1) are neighbours in memory, so eight of
+        // them go through the vector units together.
+        let groupsPerOuter = (inner + 7) / 8
+        KernelThreads.forEachChunk(
+            count: outer * groupsPerOuter, threads: threads, minPerWorker: max(1, KernelThreads.minElementsPerWorker / 8 / count)
+        ) { groups, _ in
+            for group in groups {
+                let o = group / groupsPerOuter, i0 = (group - o * groupsPerOuter) * 8
+                let base = o * count * inner + i0
+                if inner - i0 >= 8 {
+                    laneGroup(log: log, x: x + base, y: y + base, count: count, stride: inner)
                 } else {
-                    stridedLane(log: log, x: x + base, y: y + base, count: count, stride: inner)
+                    for i in 0..<(inner - i0) {
+                        stridedLane(log: log, x: x + base + i, y: y + base + i, count: count, stride: inner)
+                    }
                 }
             }
         }
     }
 
-    /// The common case (last axis): unit stride, so the max, sum and scale loops vectorise.
+    /// The common case (last axis): unit stride, so max, exp-and-sum and scale all run
+    /// eight lanes at a time (`VectorMath.exp` instead of one `expf` call per element).
     @inline(__always)
     private static func contiguousLane(log: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int) {
         let m = VectorLoops.max(x, count: count)
-        var sum: Float = 0
         if log {
-            for k in 0..<count { sum += expf(x[k] - m) }
+            // The sum alone: y may be x, and x is still needed below.
             // (x − max) first: it is exact for nearby values, whereas folding log Σ into the
             // max would round it to the max's ulp (≈1e-3 at 1e4).
-            let logSum = logf(sum)
+            let logSum = logf(VectorMath.expShifted(x, nil, count: count, shift: m))
             for k in 0..<count { y[k] = (x[k] - m) - logSum }
         } else {
-            for k in 0..<count {
-                let e = expf(x[k] - m)
-                y[k] = e
-                sum += e
-            }
-            let scale = 1 / sum
+            let scale = 1 / VectorMath.expShifted(x, y, count: count, shift: m)
             for k in 0..<count { y[k] *= scale }
         }
     }
 
-    /// An inner axis: the lane's elements are `stride` apart. Neighbouring lanes share cache
-    /// lines, and a worker takes adjacent lanes, so each line is fetched once per block.
+    /// Eight adjacent lanes of an inner axis, their k-th elements loaded as one vector.
+    @inline(__always)
+    private static func laneGroup(
+        log: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, stride: Int
+    ) {
+        typealias V = SIMD8<Float>
+        func load(_ k: Int) -> V { UnsafeRawPointer(x + k * stride).loadUnaligned(as: V.self) }
+        func store(_ v: V, _ k: Int) { UnsafeMutableRawPointer(y + k * stride).storeBytes(of: v, as: V.self) }
+        var m = load(0)
+        var nan = m .!= m
+        for k in 1..<count {
+            let v = load(k)
+            nan .|= v .!= v
+            m.replace(with: v, where: v .> m)  // pointwiseMax is an out-of-line call
+        }
+        m.replace(with: .nan, where: nan)
+        var sum = V(repeating: 0)
+        if log {
+            for k in 0..<count { sum += VectorMath.exp(load(k) - m) }
+            var logSum = sum
+            for l in 0..<8 { logSum[l] = logf(sum[l]) }
+            for k in 0..<count { store((load(k) - m) - logSum, k) }
+        } else {
+            for k in 0..<count {
+                let e = VectorMath.exp(load(k) - m)
+                store(e, k)
+                sum += e
+            }
+            let scale = 1 / sum
+            for k in 0..<count {
+                let e = UnsafeRawPointer(y + k * stride).loadUnaligned(as: V.self)
+                store(e * scale, k)
+            }
+        }
+    }
+
+    /// One lane of an inner axis, its elements `stride` apart: the up to seven lanes at
+    /// the end of a row that do not fill a vector.
     @inline(__always)
     private static func stridedLane(
         log: Bool, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, stride: Int

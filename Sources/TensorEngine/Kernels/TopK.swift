@@ -91,9 +91,18 @@ private struct Lane {
     func select(count: Int, k: Int) {
         for m in 0..<k { heap[m * stride] = Int64(m) }
         for m in Swift.stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(m, size: k) }
-        for c in k..<count where better(c, slot(0)) {
-            heap[0] = Int64(c)
-            siftDown(0, size: k)
+        // Most elements lose to the current k-th best at a single comparison with its value
+        // (kept in a register); only those that do not take the full tie-and-NaN order. A
+        // NaN on either side fails the quick test and goes the full way.
+        var worst = value(slot(0))
+        for c in k..<count {
+            let v = value(c)
+            if largest ? v < worst : v > worst { continue }
+            if better(c, slot(0)) {
+                heap[0] = Int64(c)
+                siftDown(0, size: k)
+                worst = value(slot(0))
+            }
         }
         // Heapsort: move the worst to the end, shrink, repeat — best ends up first.
         for size in Swift.stride(from: k - 1, to: 0, by: -1) {

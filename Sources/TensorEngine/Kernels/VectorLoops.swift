@@ -57,7 +57,7 @@ enum VectorLoops {
             let v = load(p + i)
             // v != v only for NaN; the mask test stays vectorised, unlike per-lane isNaN.
             nan = nan || any(v .!= v)
-            acc = pointwiseMax(acc, v)
+            acc.replace(with: v, where: v .> acc)  // pointwiseMax is an out-of-line call
             i += 8
         }
         var m = acc.max()

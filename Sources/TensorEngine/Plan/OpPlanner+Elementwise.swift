@@ -23,10 +23,10 @@ extension OpPlanner {
 
     static func unary(_ c: OpContext, _ op: ElementwiseKernel.Unary) throws(EngineError) -> OpPlan {
         let x = try c.floatInput(0)
-        let n = x.shape.count
+        let n = x.shape.count, threads = c.threads
         return OpPlan(outputs: [(x.shape, .float32)]) { ins, outs, _ in
             let (rx, ro) = (ins[0]!, outs[0])
-            return { ctx in ElementwiseKernel.unary(op, ctx.floats(rx), ctx.floats(ro), count: n) }
+            return { ctx in ElementwiseKernel.unary(op, ctx.floats(rx), ctx.floats(ro), count: n, threads: threads) }
         }
     }
 

@@ -144,4 +144,18 @@ import Testing
             seqExpectClose(got.yH, want.yH, "Y_h threads \(threads)")
         }
     }
+
+    /// Hidden sizes that are multiples of 8 take the panel-packed recurrent product; at
+    /// hidden 24 the h block is three panels (an odd count), at 8 a single one.
+    @Test(arguments: [(1, 24), (5, 24), (8, 24), (8, 8)])
+    func packedRecurrentProduct(_ batch: Int, _ hidden: Int) {
+        for lbr in [false, true] {
+            let c = Case(direction: .bidirectional, initialState: true, bias: true, linearBeforeReset: lbr, batch: batch, seq: 5)
+            let v = Self.inputs(c, input: 7, hidden: hidden, seed: 0x9B + UInt64(batch), scale: 0.3)
+            let want = Self.reference(c, v, input: 7, hidden: hidden, clip: nil)
+            let got = Self.run(c, v, input: 7, hidden: hidden, clip: nil, threads: 1)
+            seqExpectClose(got.y, want.y, "Y lbr \(lbr)")
+            seqExpectClose(got.yH, want.yH, "Y_h lbr \(lbr)")
+        }
+    }
 }

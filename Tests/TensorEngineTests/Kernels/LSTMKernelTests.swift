@@ -160,6 +160,30 @@ import Testing
         }
     }
 
+    @Test func oneKernelRunsFromSeveralThreadsAtOnce() async {
+        // The plan shares one built kernel between concurrent inferences, each with its
+        // own workspace and outputs: the kernel itself must hold no mutable state.
+        let c = Case(direction: .bidirectional, initialStates: true, bias: true, peepholes: true, batch: 2, seq: 7)
+        let v = Self.inputs(c, input: 3, hidden: 5, seed: 77)
+        let kernel = LSTMKernel(w: v.w, r: v.r, bias: v.b, peepholes: v.p, inputSize: 3, hiddenSize: 5, direction: .bidirectional)
+        let want = Self.reference(c, v, input: 3, hidden: 5, clip: nil).y
+        let results = await withTaskGroup(of: [Float].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var y = [Float](repeating: .nan, count: 7 * 2 * 2 * 5)
+                    var ws = [Float](repeating: .nan, count: kernel.workspaceCount(seq: 7, batch: 2))
+                    for _ in 0..<20 {
+                        kernel.run(x: v.x, initialH: v.h0, initialC: v.c0, y: &y, yH: nil, yC: nil,
+                                   seq: 7, batch: 2, workspace: &ws, threads: 2)
+                    }
+                    return y
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for y in results { seqExpectClose(y, want, "Y") }
+    }
+
     @Test func outputsAreOptional() {
         let c = Case(direction: .reverse, initialStates: false, bias: true, peepholes: false, batch: 2, seq: 3)
         let v = Self.inputs(c, input: 3, hidden: 4, seed: 5)
@@ -168,5 +192,18 @@ import Testing
         var ws = [Float](repeating: 0, count: kernel.workspaceCount(seq: 3, batch: 2))
         kernel.run(x: v.x, initialH: nil, initialC: nil, y: nil, yH: &yH, yC: nil, seq: 3, batch: 2, workspace: &ws, threads: 1)
         seqExpectClose(yH, Self.reference(c, v, input: 3, hidden: 4, clip: nil).yH, "Y_h")
+    }
+
+    /// Hidden sizes that are multiples of 8 take the panel-packed recurrent product
+    /// (`RecurrentProduct`): batches 1, 5 and 8 cover its 4-row tiles, its 1-row tiles and
+    /// the leftover rows.
+    @Test(arguments: [1, 5, 8])
+    func packedRecurrentProduct(_ batch: Int) {
+        let c = Case(direction: .bidirectional, initialStates: true, bias: true, peepholes: false, batch: batch, seq: 5)
+        let v = Self.inputs(c, input: 7, hidden: 24, seed: 0x9A + UInt64(batch), scale: 0.3)
+        let want = Self.reference(c, v, input: 7, hidden: 24, clip: nil)
+        let got = Self.run(c, v, input: 7, hidden: 24, clip: nil, threads: 1)
+        seqExpectClose(got.y, want.y, "Y")
+        seqExpectClose(got.yC, want.yC, "Y_c")
     }
 }

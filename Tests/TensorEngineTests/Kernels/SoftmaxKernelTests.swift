@@ -75,14 +75,16 @@ import Testing
 
     @Test(arguments: [false, true])
     func threadsSplitLanes(_ log: Bool) {
-        // Enough lanes for two workers, on an inner axis (strided) and the last (contiguous).
-        let shape = [64, 300, 3]
-        var rng = SeqRNG(seed: 14)
-        let x = rng.floats(shape.reduce(1, *), -6, 6)
-        for axis in [1, 2] {
-            seqExpectClose(
-                Self.run(x, shape: shape, axis: axis, log: log, threads: 2),
-                Self.reference(x, shape: shape, axis: axis, log: log), "axis \(axis)")
+        // Enough lanes for two workers: inner axes whose lanes go eight to a vector (inner
+        // 24 and 20, the latter with a 4-lane tail) or one by one (inner 3), and the last.
+        for shape in [[64, 300, 3], [16, 40, 24], [6, 50, 20]] {
+            var rng = SeqRNG(seed: 14)
+            let x = rng.floats(shape.reduce(1, *), -6, 6)
+            for axis in [1, 2] {
+                seqExpectClose(
+                    Self.run(x, shape: shape, axis: axis, log: log, threads: 2),
+                    Self.reference(x, shape: shape, axis: axis, log: log), "\(shape) axis \(axis)")
+            }
         }
     }
 
@@ -92,6 +94,13 @@ import Testing
         SoftmaxKernel.softmax(x: x, y: &y, outer: 2, count: 3, inner: 1, threads: 1)
         #expect(y[0...2].allSatisfy { $0.isNaN })
         seqExpectClose(Array(y[3...]), Self.reference(Array(x[3...]), shape: [3], axis: 0, log: false))
+        // The same along an inner axis, where eight lanes share a vector: only lane 3 is NaN.
+        var g = [Float](repeating: 1, count: 3 * 8)
+        g[8 + 3] = .nan
+        var gy = g
+        SoftmaxKernel.softmax(x: g, y: &gy, outer: 1, count: 3, inner: 8, threads: 1)
+        for i in 0..<8 { #expect((0..<3).allSatisfy { gy[$0 * 8 + i].isNaN } == (i == 3), "lane \(i)") }
+        #expect(abs(gy[0] - 1.0 / 3) < 1e-6)
         // In place.
         x = [0, 0, 0, 0]
         x.withUnsafeMutableBufferPointer { p in
