@@ -42,10 +42,11 @@ extension Conv2DKernel {
                         let columns = rows * oW
                         unfold(image, height: height, width: width, firstRow: oh0, rows: rows, outWidth: oW, into: workspace, threads: threads)
                         let c = out + oh0 * oW
+                        let beta = prologue(c, rows: mg, columns: columns, leadingDimension: oH * oW, firstChannel: g * mg)
                         cblas_sgemm(
                             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(columns), Int32(k),
-                            1, w.baseAddress! + g * mg * k, Int32(k), workspace, Int32(columns), 0, c, Int32(oH * oW))
-                        epilogue(c, rows: mg, columns: columns, leadingDimension: oH * oW, firstChannel: g * mg)
+                            1, w.baseAddress! + g * mg * k, Int32(k), workspace, Int32(columns), beta, c, Int32(oH * oW))
+                        epilogue(c, rows: mg, columns: columns, leadingDimension: oH * oW)
                         oh0 += rows
                     }
                 }
