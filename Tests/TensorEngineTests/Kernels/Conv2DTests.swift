@@ -45,6 +45,9 @@ import Testing
         let s2 = Conv2DParameters(inChannels: 5, outChannels: 7, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1))
         check(s2, height: 11, width: 13, path: .im2col, seed: 6)
         check(s2, height: 12, width: 10, path: .im2col, seed: 7)
+        // Wide enough for the SIMD8 stride-2 gathers of the unfold (two blocks and a tail).
+        check(s2, height: 9, width: 41, path: .im2col, seed: 26)
+        check(s2, height: 8, width: 38, path: .im2col, seed: 27)
     }
 
     @Test func fiveByFive() {
