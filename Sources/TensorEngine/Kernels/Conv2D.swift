@@ -6,19 +6,22 @@ import COpenBLAS
 /// Three paths, chosen at build time from the parameters:
 /// - `pointwise` (1×1, stride 1, no padding): the input image already is the GEMM's B
 ///   matrix [C/g, H·W], so it is one `cblas_sgemm` per image and group, no workspace.
-/// - `depthwise` (group == C == M): a direct kernel vectorised along output rows
+/// - `depthwise` (group == C == M): a direct kernel vectorised along output rows; 3×3 and
+///   5×5 at stride 1 or 2 first copy each plane into a zero-bordered scratch plane
+///   (`Conv2D+DepthwisePadded.swift`) so no output is computed outside SIMD blocks
 ///   (`Conv2D+Depthwise.swift`); im2col would turn 9 multiply-adds per output into a copy of
 ///   9 floats plus a degenerate 1-row GEMM.
 /// - `im2col` (everything else): the input patches of a band of output rows are unfolded into
 ///   the workspace, then one sgemm per band and group (`Conv2D+Im2col.swift`).
 ///
-/// Bias and the fused activation are applied in one pass over each output block right
-/// after it is produced, while it is still in cache.
+/// GEMM paths: the bias is written into C before the sgemm (beta = 1, replacing OpenBLAS's
+/// own zeroing pass) and the fused activation is applied over each output block right after
+/// it is produced, while it is still in cache.
 ///
 /// Threads: the GEMM paths run images, groups and bands in sequence and let OpenBLAS
 /// parallelise each sgemm with the thread count the engine set (`threads` only splits the
 /// im2col copy). Splitting images across `concurrentPerform` instead would need one im2col
-/// buffer per thread, which `workspaceCount(batch:height:width:)` cannot size, and would call
+/// buffer per thread, and would call
 /// a multi-threaded OpenBLAS from two threads at once, oversubscribing the cores; the engine
 /// chooses one or two BLAS threads per operator instead. The depthwise path splits its
 /// output rows over `threads`.
@@ -92,16 +95,20 @@ public struct Conv2DKernel: Sendable {
         }
     }
 
-    /// Scratch floats `run` needs for this input size: the im2col band, zero for the other
-    /// paths. Independent of `batch` and `threads` (images run one after another).
-    public func workspaceCount(batch: Int, height: Int, width: Int) -> Int {
+    /// Scratch floats `run` needs for this input size and thread count: the im2col band
+    /// (independent of `batch` and `threads`: images run one after another), one padded plane
+    /// per worker for the padded depthwise path, zero for the others.
+    public func workspaceCount(batch: Int, height: Int, width: Int, threads: Int) -> Int {
+        if usesPaddedDepthwise {
+            let (rows, rowLength) = paddedPlaneLayout(height: height, width: width)
+            return rows * rowLength * paddedDepthwiseWorkers(batch: batch, height: height, width: width, threads: threads)
+        }
         guard path == .im2col else { return 0 }
-        let out = parameters.outputSize(height: height, width: width)
-        return im2colRows * bandRows(outHeight: out.height, outWidth: out.width) * out.width
+        return im2colWorkspaceCount(batch: batch, height: height, width: width)
     }
 
     /// Computes output [batch, M, oH, oW] from input [batch, C, height, width].
-    /// `workspace` must hold `workspaceCount(batch:height:width:)` floats (nil when that is
+    /// `workspace` must hold `workspaceCount(batch:height:width:threads:)` floats (nil when that is
     /// zero); input, output and workspace must not overlap.
     public func run(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
@@ -112,6 +119,9 @@ public struct Conv2DKernel: Sendable {
         switch path {
         case .pointwise:
             runPointwise(input: input, output: output, batch: batch, height: height, width: width)
+        case .depthwise where usesPaddedDepthwise:
+            guard let workspace else { preconditionFailure("the padded depthwise path needs a workspace") }
+            runDepthwisePadded(input: input, output: output, batch: batch, height: height, width: width, workspace: workspace, threads: threads)
         case .depthwise:
             runDepthwise(input: input, output: output, batch: batch, height: height, width: width, threads: threads)
         case .im2col:
@@ -133,20 +143,33 @@ public struct Conv2DKernel: Sendable {
                     let a = w.baseAddress! + g * mg * cg
                     let b = input + (n * p.inChannels + g * cg) * hw
                     let c = output + (n * p.outChannels + g * mg) * hw
+                    let beta = prologue(c, rows: mg, columns: hw, leadingDimension: hw, firstChannel: g * mg)
                     cblas_sgemm(
                         CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(hw), Int32(cg),
-                        1, a, Int32(cg), b, Int32(hw), 0, c, Int32(hw))
-                    epilogue(c, rows: mg, columns: hw, leadingDimension: hw, firstChannel: g * mg)
+                        1, a, Int32(cg), b, Int32(hw), beta, c, Int32(hw))
+                    epilogue(c, rows: mg, columns: hw, leadingDimension: hw)
                 }
             }
         }
     }
 
-    /// Bias and activation over a block of `rows` output channels starting at `firstChannel`.
-    func epilogue(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, leadingDimension: Int, firstChannel: Int) {
-        if !hasBias && activation == .none { return }
+    /// Before a GEMM: writes each output channel's bias into its block of C and returns the
+    /// sgemm beta (1 to add the product to it, 0 without a bias). With beta = 0 OpenBLAS
+    /// zeroes C in a pass of its own first, so the bias costs no extra pass over the output
+    /// and the epilogue is left with the activation alone (nothing for linear layers).
+    func prologue(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, leadingDimension: Int, firstChannel: Int) -> Float {
+        guard hasBias else { return 0 }
         for r in 0..<rows {
-            activation.apply(c + r * leadingDimension, count: columns, bias: bias[firstChannel + r])
+            (c + r * leadingDimension).update(repeating: bias[firstChannel + r], count: columns)
+        }
+        return 1
+    }
+
+    /// After a GEMM: the activation over a block of `rows` output channels.
+    func epilogue(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, leadingDimension: Int) {
+        if activation == .none { return }
+        for r in 0..<rows {
+            activation.apply(c + r * leadingDimension, count: columns)
         }
     }
 }

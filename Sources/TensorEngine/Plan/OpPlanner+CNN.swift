@@ -46,7 +46,7 @@ extension OpPlanner {
         let threads = c.threads
         var plan = OpPlan(
             outputs: [([n, outChannels, out.0, out.1], .float32)],
-            workspaceBytes: kernelImpl.workspaceCount(batch: n, height: height, width: width) * 4
+            workspaceBytes: kernelImpl.workspaceCount(batch: n, height: height, width: width, threads: c.threads) * 4
         ) { ins, outs, workspace in
             let (rx, ro) = (ins[0]!, outs[0])
             return { ctx in

@@ -24,7 +24,7 @@ import Testing
         check(p, batch: 2, height: 7, width: 9, path: .pointwise, seed: 1)
         check(p, height: 5, width: 5, bias: false, path: .pointwise, seed: 2)
         #expect(Conv2DKernel(parameters: p, weights: [Float](repeating: 0, count: p.weightCount), bias: nil)
-            .workspaceCount(batch: 4, height: 7, width: 9) == 0)
+            .workspaceCount(batch: 4, height: 7, width: 9, threads: 1) == 0)
     }
 
     @Test func pointwiseGroupedAndDilated() {
@@ -45,6 +45,9 @@ import Testing
         let s2 = Conv2DParameters(inChannels: 5, outChannels: 7, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1))
         check(s2, height: 11, width: 13, path: .im2col, seed: 6)
         check(s2, height: 12, width: 10, path: .im2col, seed: 7)
+        // Wide enough for the SIMD8 stride-2 gathers of the unfold (two blocks and a tail).
+        check(s2, height: 9, width: 41, path: .im2col, seed: 26)
+        check(s2, height: 8, width: 38, path: .im2col, seed: 27)
     }
 
     @Test func fiveByFive() {
@@ -82,14 +85,31 @@ import Testing
         let p = Conv2DParameters(inChannels: 64, outChannels: 3, kernel: (3, 3), pads: (1, 1, 1, 1))
         let kernel = Conv2DKernel(parameters: p, weights: [Float](repeating: 0, count: p.weightCount), bias: nil)
         #expect(kernel.bandRows(outHeight: 64, outWidth: 64) == 56)
-        #expect(kernel.workspaceCount(batch: 2, height: 64, width: 64) == 576 * 56 * 64)
+        #expect(kernel.workspaceCount(batch: 2, height: 64, width: 64, threads: 2) == 576 * 56 * 64)
         check(p, batch: 2, height: 64, width: 64, activation: .relu, path: .im2col, seed: 16)
         check(p, height: 64, width: 64, threads: 2, path: .im2col, seed: 17)
         // Small images are one band.
         let small = Conv2DParameters(inChannels: 32, outChannels: 6, kernel: (3, 3), pads: (1, 1, 1, 1))
         let one = Conv2DKernel(parameters: small, weights: [Float](repeating: 0, count: small.weightCount), bias: nil)
-        #expect(one.workspaceCount(batch: 3, height: 40, width: 40) == 288 * 40 * 40)
+        #expect(one.workspaceCount(batch: 3, height: 40, width: 40, threads: 2) == 288 * 40 * 40)
         check(small, batch: 3, height: 40, width: 40, threads: 2, path: .im2col, seed: 22)
+    }
+
+    @Test func foldedBatch() {
+        // 16×16 output planes (≤ 256) with K = 64·9 = 576: an 8 MiB band holds 14 images'
+        // unfolded matrices, so a batch of 16 runs as one sgemm of 14 images and one of 2.
+        let p = Conv2DParameters(inChannels: 64, outChannels: 6, kernel: (3, 3), pads: (1, 1, 1, 1))
+        let kernel = Conv2DKernel(parameters: p, weights: [Float](repeating: 0, count: p.weightCount), bias: nil)
+        #expect(kernel.foldedImages(batch: 16, outHeight: 16, outWidth: 16) == 14)
+        #expect(kernel.foldedImages(batch: 16, outHeight: 17, outWidth: 16) == 1)
+        #expect(kernel.workspaceCount(batch: 16, height: 16, width: 16, threads: 2) == (576 + 6) * 14 * 256)
+        check(p, batch: 16, height: 16, width: 16, activation: .relu, threads: 2, path: .im2col, seed: 23)
+        check(p, batch: 3, height: 16, width: 16, bias: false, path: .im2col, seed: 24)
+        // Grouped convolutions are not folded.
+        let grouped = Conv2DParameters(inChannels: 8, outChannels: 4, kernel: (3, 3), pads: (1, 1, 1, 1), group: 2)
+        let g = Conv2DKernel(parameters: grouped, weights: [Float](repeating: 0, count: grouped.weightCount), bias: nil)
+        #expect(g.foldedImages(batch: 4, outHeight: 6, outWidth: 6) == 1)
+        check(grouped, batch: 4, height: 6, width: 6, path: .im2col, seed: 25)
     }
 
     @Test(arguments: allActivations)

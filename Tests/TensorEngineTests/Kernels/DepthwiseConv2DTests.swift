@@ -18,7 +18,6 @@ import Testing
         let bias = rng.floats(channels)
         let conv = Conv2DKernel(parameters: p, weights: weight, bias: bias, activation: activation)
         #expect(conv.path == .depthwise, sourceLocation: sourceLocation)
-        #expect(conv.workspaceCount(batch: batch, height: height, width: width) == 0, sourceLocation: sourceLocation)
         let got = runConv(conv, input: input, batch: batch, height: height, width: width, threads: threads)
         let want = referenceConv(p, input: input, weight: weight, bias: bias, batch: batch, height: height, width: width, activation: activation)
         expectClose(got, want, "k\(kernel) s\(strides) \(height)×\(width) \(activation)", sourceLocation: sourceLocation)

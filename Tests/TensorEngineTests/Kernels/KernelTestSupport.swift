@@ -104,7 +104,7 @@ func runConv(_ kernel: Conv2DKernel, input: [Float], batch: Int, height: Int, wi
     let p = kernel.parameters
     let (oH, oW) = p.outputSize(height: height, width: width)
     var output = [Float](repeating: .nan, count: batch * p.outChannels * oH * oW)
-    var workspace = [Float](repeating: .nan, count: kernel.workspaceCount(batch: batch, height: height, width: width))
+    var workspace = [Float](repeating: .nan, count: kernel.workspaceCount(batch: batch, height: height, width: width, threads: threads))
     input.withUnsafeBufferPointer { x in
         output.withUnsafeMutableBufferPointer { y in
             workspace.withUnsafeMutableBufferPointer { ws in
