@@ -47,9 +47,11 @@ public struct LSTMKernel: Sendable {
 
     private func scratchPerDirection(batch: Int) -> Int { batch * 6 * hiddenSize }
 
-    /// Runs the whole sequence. With `threads` ≥ 2 the two passes of a bidirectional LSTM run
-    /// concurrently: they share nothing but the read-only projection, and each step is too
-    /// small for BLAS threads to help, so this is the parallelism the operator has.
+    /// Runs the whole sequence. With `threads` ≥ 2 the work splits into independent
+    /// recurrences that need no synchronisation between steps: the two passes of a
+    /// bidirectional LSTM, and, with threads to spare, disjoint blocks of batch rows (each
+    /// block runs all steps on its own rows of the state, gates and outputs). Splitting a
+    /// step's product instead would cost a barrier per step, more than the product at H 128.
     public func run(
         x: UnsafePointer<Float>, initialH: UnsafePointer<Float>?, initialC: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>?, yH: UnsafeMutablePointer<Float>?, yC: UnsafeMutablePointer<Float>?,
@@ -58,11 +60,14 @@ public struct LSTMKernel: Sendable {
         precondition(seq >= 0 && batch >= 0)
         weights.project(x: x, rows: seq * batch, into: workspace)
         let scratch = workspace + seq * batch * weights.projectionWidth
-        let per = scratchPerDirection(batch: batch)
-        KernelThreads.forEachChunk(count: direction.count, threads: threads) { slots, _ in
-            for d in slots {
+        let per = scratchPerDirection(batch: batch), dirs = direction.count
+        let blocks = threads > dirs && batch > 1 ? min(batch, threads / dirs) : 1
+        KernelThreads.forEachChunk(count: dirs * blocks, threads: threads) { slots, _ in
+            for item in slots {
+                let d = item / blocks
                 self.runDirection(
-                    d, projection: workspace, seq: seq, batch: batch, initialH: initialH, initialC: initialC,
+                    d, rows: KernelThreads.chunk(item % blocks, of: blocks, count: batch), projection: workspace,
+                    seq: seq, batch: batch, initialH: initialH, initialC: initialC,
                     y: y, yH: yH, yC: yC, scratch: scratch + d * per)
             }
         }
@@ -72,17 +77,19 @@ public struct LSTMKernel: Sendable {
     /// i = σ(Xi + Hi + Pi⊙C), f = σ(Xf + Hf + Pf⊙C), c = tanh(Xc + Hc),
     /// C' = f⊙C + i⊙c, o = σ(Xo + Ho + Po⊙C'), H' = o⊙tanh(C'),
     /// where X* (projection, biases folded in) and H* (h·Rᵀ) are the gate blocks.
+    /// Only batch rows `rows` are computed (their slices of every buffer).
     private func runDirection(
-        _ d: Int, projection: UnsafePointer<Float>, seq: Int, batch: Int,
+        _ d: Int, rows: Range<Int>, projection: UnsafePointer<Float>, seq: Int, batch: Int,
         initialH: UnsafePointer<Float>?, initialC: UnsafePointer<Float>?,
         y: UnsafeMutablePointer<Float>?, yH: UnsafeMutablePointer<Float>?, yC: UnsafeMutablePointer<Float>?,
         scratch: UnsafeMutablePointer<Float>
     ) {
         let hs = hiddenSize, gw = 4 * hs, pw = weights.projectionWidth, dirs = direction.count
-        let states = batch * hs
-        let gates = scratch, h = scratch + batch * gw, c = h + states
-        if let initialH { h.update(from: initialH + d * states, count: states) } else { h.update(repeating: 0, count: states) }
-        if let initialC { c.update(from: initialC + d * states, count: states) } else { c.update(repeating: 0, count: states) }
+        let states = batch * hs, b0 = rows.lowerBound, n = rows.count, mine = n * hs
+        let gates = scratch + b0 * gw, h = scratch + batch * gw + b0 * hs, c = h + states
+        let first = d * states + b0 * hs  // this block's offset in [dirs, batch, H] tensors
+        if let initialH { h.update(from: initialH + first, count: mine) } else { h.update(repeating: 0, count: mine) }
+        if let initialC { c.update(from: initialC + first, count: mine) } else { c.update(repeating: 0, count: mine) }
         let reversed = direction.isReversed(slot: d)
 
         peepholes.withUnsafeBufferPointer { pbuf in
@@ -91,9 +98,9 @@ public struct LSTMKernel: Sendable {
                 let t = reversed ? seq - 1 - step : step
                 // Gates = projection of step t (biases folded in) + h·Rᵀ.
                 weights.recur(
-                    h: h, batch: batch, direction: d, columns: 0..<gw, into: gates, ldOut: gw,
-                    addend: projection + t * batch * pw + d * gw, ldAddend: pw)
-                for b in 0..<batch {
+                    h: h, batch: n, direction: d, columns: 0..<gw, into: gates, ldOut: gw,
+                    addend: projection + (t * batch + b0) * pw + d * gw, ldAddend: pw)
+                for b in 0..<n {
                     // Whole-block passes rather than one loop per element, so the gate
                     // functions run eight at a time in VectorMath.
                     let g = gates + b * gw
@@ -123,11 +130,11 @@ public struct LSTMKernel: Sendable {
                     for j in 0..<hs { hb[j] = go[j] * gc[j] }
                 }
                 // Y's slice for (t, d) is a contiguous [batch, H] block.
-                y.map { ($0 + (t * dirs + d) * states).update(from: h, count: states) }
+                y.map { ($0 + (t * dirs + d) * states + b0 * hs).update(from: h, count: mine) }
             }
         }
-        yH.map { ($0 + d * states).update(from: h, count: states) }
-        yC.map { ($0 + d * states).update(from: c, count: states) }
+        yH.map { ($0 + first).update(from: h, count: mine) }
+        yC.map { ($0 + first).update(from: c, count: mine) }
     }
 
 }
