@@ -22,46 +22,10 @@ extension Conv2DKernel {
         return min(outHeight, max(1, Conv2DKernel.bandFloats / max(perRow, 1)))
     }
 
-    /// Largest output plane (oH·oW) for which a batch is folded into one GEMM. At 28×28
-    /// (ResNet-18: M = 128, K = 1152) the weights are a sixth of the unfolded input and
-    /// folding measured no gain (OpenBLAS's weight packing 8.3% → 2.5% of samples, but the
-    /// copy out of the scratch +2.6% and the input packing +2%); at 14×14 they are as large,
-    /// at 7×7 ten times larger.
-    static let foldPlaneLimit = 256
-
-    /// Images per sgemm when several images are folded into one (1 when not folding).
-    ///
-    /// OpenBLAS packs both operands on every call, and at small output planes (ResNet's 14×14
-    /// and 7×7 stages: N = 196 and 49 against K = 2304 and 4608) packing the weights costs
-    /// about as much as the product. Unfolding several images side by side, [K, images·oH·oW],
-    /// packs the weights once per group of images; the product then lands in a scratch
-    /// [M, images·oH·oW] and is copied to NCHW (M·N floats, against the M·K weights saved).
-    func foldedImages(batch: Int, outHeight: Int, outWidth: Int) -> Int {
-        let plane = outHeight * outWidth
-        guard batch > 1, parameters.group == 1, plane <= Conv2DKernel.foldPlaneLimit else { return 1 }
-        return min(batch, max(1, Conv2DKernel.bandFloats / max(1, im2colRows * plane)))
-    }
-
-    /// Workspace floats of the im2col path.
-    func im2colWorkspaceCount(batch: Int, height: Int, width: Int) -> Int {
-        let out = parameters.outputSize(height: height, width: width)
-        let images = foldedImages(batch: batch, outHeight: out.height, outWidth: out.width)
-        if images > 1 {
-            return (im2colRows + parameters.outChannels) * images * out.height * out.width
-        }
-        return im2colRows * bandRows(outHeight: out.height, outWidth: out.width) * out.width
-    }
-
     func runIm2col(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let (fH, fW) = parameters.outputSize(height: height, width: width)
-        let images = foldedImages(batch: batch, outHeight: fH, outWidth: fW)
-        if images > 1 {
-            runIm2colFolded(input: input, output: output, batch: batch, height: height, width: width, images: images, workspace: workspace, threads: threads)
-            return
-        }
         let p = parameters
         let (oH, oW) = p.outputSize(height: height, width: width)
         let k = im2colRows
@@ -90,75 +54,31 @@ extension Conv2DKernel {
         }
     }
 
-    /// Groups of `images` images (group == 1): each image's whole im2col matrix side by side
-    /// in one [K, images·oH·oW] band, one sgemm into a scratch [M, images·oH·oW] (bias
-    /// pre-filled, activation after), then each image's [M, oH·oW] block copied out.
-    private func runIm2colFolded(
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int, images: Int,
-        workspace: UnsafeMutablePointer<Float>, threads: Int
-    ) {
-        let p = parameters
-        let (oH, oW) = p.outputSize(height: height, width: width)
-        let plane = oH * oW
-        let k = im2colRows
-        let m = p.outChannels
-        weights.withUnsafeBufferPointer { w in
-            var n0 = 0
-            while n0 < batch {
-                let count = min(images, batch - n0)
-                let columns = count * plane
-                let band = workspace
-                let product = workspace + k * columns
-                // Each image's unfolded rows are strided by `columns` in the shared band.
-                ParallelFor.run(parts: min(threads, count)) { t in
-                    for i in (count * t / min(threads, count))..<(count * (t + 1) / min(threads, count)) {
-                        unfold(
-                            input + (n0 + i) * p.inChannels * height * width, height: height, width: width, firstRow: 0, rows: oH, outWidth: oW,
-                            into: band + i * plane, rowStride: columns, threads: 1)
-                    }
-                }
-                let beta = prologue(product, rows: m, columns: columns, leadingDimension: columns, firstChannel: 0)
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(columns), Int32(k),
-                    1, w.baseAddress!, Int32(k), band, Int32(columns), beta, product, Int32(columns))
-                epilogue(product, rows: m, columns: columns, leadingDimension: columns)
-                for i in 0..<count {
-                    let out = output + (n0 + i) * m * plane
-                    for r in 0..<m {
-                        (out + r * plane).update(from: product + r * columns + i * plane, count: plane)
-                    }
-                }
-                n0 += count
-            }
-        }
-    }
-
     /// Writes the im2col band for output rows `firstRow ..< firstRow + rows` of one group's
     /// image into `dst` ([K, rows·oW]). Padding becomes zeros. The K rows are independent,
     /// so a big band is split across threads (it is a pure memory copy).
     func unfold(
         _ image: UnsafePointer<Float>, height: Int, width: Int, firstRow: Int, rows: Int, outWidth: Int,
-        into dst: UnsafeMutablePointer<Float>, rowStride: Int? = nil, threads: Int
+        into dst: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let k = im2colRows
         let columns = rows * outWidth
         let parts = (threads > 1 && k * columns >= 1 << 15) ? min(threads, k) : 1
         ParallelFor.run(parts: parts) { t in
             let range = (k * t / parts)..<(k * (t + 1) / parts)
-            unfoldRows(
-                range, image, height: height, width: width, firstRow: firstRow, rows: rows, outWidth: outWidth, into: dst,
-                rowStride: rowStride ?? columns)
+            unfoldRows(range, image, height: height, width: width, firstRow: firstRow, rows: rows, outWidth: outWidth, into: dst)
         }
     }
 
     /// Fills im2col rows `ks` (each one (channel, kh, kw) triple).
     private func unfoldRows(
         _ ks: Range<Int>, _ image: UnsafePointer<Float>, height: Int, width: Int, firstRow: Int, rows: Int, outWidth: Int,
-        into dst: UnsafeMutablePointer<Float>, rowStride: Int
+        into dst: UnsafeMutablePointer<Float>
     ) {
         let p = parameters
         let (kH, kW) = (p.kernelHeight, p.kernelWidth)
         let (sH, sW) = (p.strideHeight, p.strideWidth)
+        let columns = rows * outWidth
         for kk in ks {
             let c = kk / (kH * kW)
             let kh = (kk / kW) % kH
@@ -168,7 +88,7 @@ extension Conv2DKernel {
             let offset = kw * p.dilationWidth - p.padLeft
             let lo = min(outWidth, max(0, ceilDivide(-offset, sW)))
             let hi = max(lo, min(outWidth, floorDivide(width - 1 - offset, sW) + 1))
-            var d = dst + kk * rowStride
+            var d = dst + kk * columns
             for oh in firstRow..<(firstRow + rows) {
                 let ih = oh * sH - p.padTop + kh * p.dilationHeight
                 if ih < 0 || ih >= height {

@@ -104,7 +104,8 @@ public struct Conv2DKernel: Sendable {
             return rows * rowLength * paddedDepthwiseWorkers(batch: batch, height: height, width: width, threads: threads)
         }
         guard path == .im2col else { return 0 }
-        return im2colWorkspaceCount(batch: batch, height: height, width: width)
+        let out = parameters.outputSize(height: height, width: width)
+        return im2colRows * bandRows(outHeight: out.height, outWidth: out.width) * out.width
     }
 
     /// Computes output [batch, M, oH, oW] from input [batch, C, height, width].

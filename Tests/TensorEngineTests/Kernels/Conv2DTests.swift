@@ -95,23 +95,6 @@ import Testing
         check(small, batch: 3, height: 40, width: 40, threads: 2, path: .im2col, seed: 22)
     }
 
-    @Test func foldedBatch() {
-        // 16×16 output planes (≤ 256) with K = 64·9 = 576: an 8 MiB band holds 14 images'
-        // unfolded matrices, so a batch of 16 runs as one sgemm of 14 images and one of 2.
-        let p = Conv2DParameters(inChannels: 64, outChannels: 6, kernel: (3, 3), pads: (1, 1, 1, 1))
-        let kernel = Conv2DKernel(parameters: p, weights: [Float](repeating: 0, count: p.weightCount), bias: nil)
-        #expect(kernel.foldedImages(batch: 16, outHeight: 16, outWidth: 16) == 14)
-        #expect(kernel.foldedImages(batch: 16, outHeight: 17, outWidth: 16) == 1)
-        #expect(kernel.workspaceCount(batch: 16, height: 16, width: 16, threads: 2) == (576 + 6) * 14 * 256)
-        check(p, batch: 16, height: 16, width: 16, activation: .relu, threads: 2, path: .im2col, seed: 23)
-        check(p, batch: 3, height: 16, width: 16, bias: false, path: .im2col, seed: 24)
-        // Grouped convolutions are not folded.
-        let grouped = Conv2DParameters(inChannels: 8, outChannels: 4, kernel: (3, 3), pads: (1, 1, 1, 1), group: 2)
-        let g = Conv2DKernel(parameters: grouped, weights: [Float](repeating: 0, count: grouped.weightCount), bias: nil)
-        #expect(g.foldedImages(batch: 4, outHeight: 6, outWidth: 6) == 1)
-        check(grouped, batch: 4, height: 6, width: 6, path: .im2col, seed: 25)
-    }
-
     @Test(arguments: allActivations)
     func everyActivation(_ activation: Activation) {
         let conv = Conv2DParameters(inChannels: 4, outChannels: 6, kernel: (3, 3), strides: (2, 1), pads: (1, 0, 1, 2))
