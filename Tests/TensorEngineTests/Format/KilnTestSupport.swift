@@ -3,18 +3,7 @@ import Testing
 
 @testable import TensorEngine
 
-/// SplitMix64: a fixed-seed generator, so every corpus is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+// Corpora use TensorEngine's SeededGenerator (SplitMix64), so every run is the same.
 
 /// A scratch directory under the system temp dir, removed when the test ends.
 func withTemporaryDirectory<R>(_ body: (String) throws -> R) rethrows -> R {

@@ -2,21 +2,16 @@
 import Glibc
 #endif
 import Testing
+@testable import TensorEngine
 
 /// Deterministic test data (SplitMix64): every kernel test draws from a fixed seed, so a
 /// failure reproduces exactly.
 struct SeqRNG {
-    private var state: UInt64
+    private var source: SeededGenerator
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { source = SeededGenerator(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { source.next() }
 
     /// Uniform in [lo, hi).
     mutating func uniform(_ lo: Float, _ hi: Float) -> Float {
