@@ -26,16 +26,8 @@ enum KernelThreads {
             if count > 0 { body(0..<count, 0) }
             return
         }
-        // concurrentPerform wants a @Sendable closure, and kernel bodies capture raw
-        // pointers, which are not Sendable. It is sound here: concurrentPerform returns only
-        // after every iteration has, so the non-escaping body outlives no call, and workers
-        // own disjoint ranges (the kernels' side of the contract).
-        withoutActuallyEscaping(body) { escapable in
-            let shared = UncheckedSendableBody(call: escapable)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                shared.call(chunk(w, of: workers, count: count), w)
-            }
-        }
+        // ParallelFor vouches, in one place, for handing raw-pointer bodies to Dispatch.
+        ParallelFor.run(parts: workers) { w in body(chunk(w, of: workers, count: count), w) }
     }
 
     /// How many workers `forEachChunk` uses: never more than `threads`, than `count`, or than
@@ -50,9 +42,4 @@ enum KernelThreads {
         let start = w * base + min(w, extra)
         return start..<(start + base + (w < extra ? 1 : 0))
     }
-}
-
-/// A kernel body handed to Dispatch's workers; see `KernelThreads.forEachChunk`.
-private struct UncheckedSendableBody: @unchecked Sendable {
-    let call: (Range<Int>, Int) -> Void
 }
