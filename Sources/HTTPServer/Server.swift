@@ -24,13 +24,15 @@ public final class Server: @unchecked Sendable {
     /// The port actually bound (useful with port 0).
     public private(set) var port: Int = 0
 
-    public init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ServerObserver? = nil) {
+    /// `compute`: the pool for `.compute` handlers, shared with the caller's own work (the
+    /// inference scheduler) so the two never oversubscribe the cores; nil builds one.
+    public init(configuration: ServerConfiguration, router: Router, compute: ComputePool? = nil, logger: Logger, observer: ServerObserver? = nil) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
         self.observer = observer
         let cores = System.coreCount
-        compute = ComputePool(threads: configuration.computeThreads > 0 ? configuration.computeThreads : cores)
+        self.compute = compute ?? ComputePool(threads: configuration.computeThreads > 0 ? configuration.computeThreads : cores)
         deadlines = configuration.timeouts.deadlines
         let prefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let loopCount = configuration.eventLoopThreads > 0 ? configuration.eventLoopThreads : cores

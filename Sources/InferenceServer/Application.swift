@@ -3,30 +3,48 @@ import Foundation
 import HTTPCore
 import HTTPServer
 import Logging
+import Synchronization
 import TensorEngine
 
 /// The running Kiln service: builds the router from the configuration, owns the server,
-/// readiness and metrics, and turns SIGTERM/SIGINT into a graceful shutdown.
+/// the model repository, readiness and metrics, and turns SIGTERM/SIGINT into a graceful
+/// shutdown (SIGTERM first drains: readiness fails while requests are still served).
 public final class Application: @unchecked Sendable {
     public let configuration: AppConfiguration
-    public let health = Health()
+    public let health: Health
     public let metrics = ServerMetrics()
     public let server: Server
+    public let models: ModelManager
     private let logger: Logger
     private var signalPipe: SignalPipe?
+    private let stopping = Atomic<Bool>(false)
 
     public init(configuration: AppConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        let cores = System.coreCount
+        // Executions hold core tokens for their engine threads; OpenBLAS's own pool is
+        // sized to the cores once, and the budget keeps executions from exceeding it.
+        GEMMKernel.setThreads(cores)
+        let pool = ComputePool(threads: configuration.computeThreads > 0 ? configuration.computeThreads : cores)
+        models = ModelManager(
+            root: configuration.models, mode: ModelManager.ControlMode(rawValue: configuration.modelControlMode) ?? .poll,
+            environment: .init(budget: CoreBudget(cores: cores), pool: pool, registry: metrics.registry, cores: cores),
+            logger: logger)
+        health = Health(condition: { [models] in models.allReady })
         var router = Router()
         health.register(in: &router)
         MetricsRoute.register(in: &router, metrics: metrics)
+        ModelRoutes.register(in: &router, manager: models)
+        InferRoute.register(in: &router, manager: models, pool: pool)
+        RepositoryRoutes.register(in: &router, manager: models)
+        StatsRoutes.register(in: &router, manager: models)
         if configuration.debugRoutes { DebugRoutes.register(in: &router) }
-        server = Server(configuration: configuration.server, router: router, logger: logger, observer: metrics)
+        server = Server(configuration: configuration.server, router: router, compute: pool, logger: logger, observer: metrics)
     }
 
-    /// Binds, reports readiness, and serves until a signal ends the process (exit 0 after
-    /// a graceful drain). Never returns.
+    /// Binds, loads the repository, reports readiness, and serves until a signal ends the
+    /// process (exit 0 after a graceful drain). Never returns.
     public func run() throws -> Never {
         // Handlers first: a signal arriving right after "listening" must not be lost.
         installSignalHandlers()
@@ -34,10 +52,10 @@ public final class Application: @unchecked Sendable {
         dispatchMain()
     }
 
-    /// Binds and starts serving without blocking (tests and `run`).
+    /// Binds and starts serving without blocking, then loads every model in the
+    /// background: liveness answers at once, readiness once the models are in.
     public func start() throws {
         try server.start()
-        health.setReady(true)
         logger.info(
             "listening",
             metadata: [
@@ -45,25 +63,47 @@ public final class Application: @unchecked Sendable {
                 "event_loops": .stringConvertible(configuration.server.eventLoopThreads > 0 ? configuration.eventLoopThreads : System.coreCount),
                 "compute_threads": .stringConvertible(server.compute.size),
                 "blas_core": "\(GEMMKernel.coreName)", "engine_isa": "\(CPUSupport.builtForAVX2 ? "x86-64-v3 (AVX2+FMA)" : "x86-64 (portable)")",
+                "models": "\(configuration.models)", "model_control_mode": "\(models.mode.rawValue)",
             ])
+        DispatchQueue.global().async { [self] in
+            do {
+                let problems = try models.loadAll()
+                logger.info(
+                    problems.isEmpty ? "models loaded" : "models loaded with errors",
+                    metadata: ["ready": "\(models.readyModels)", "failed": "\(problems.map(\.model))"])
+            } catch {
+                logger.error("cannot load the model repository", metadata: ["error": "\(error)"])
+            }
+            health.setReady(true)
+            models.startPolling(every: configuration.repositoryPollSeconds)
+        }
     }
 
-    /// Readiness fails at once so load balancers stop sending; in-flight work finishes.
-    public func shutdown(completion: @escaping @Sendable (_ forced: Int) -> Void) {
+    /// Readiness fails at once so load balancers stop sending; for `drain` seconds requests
+    /// are still served, then the listener closes and in-flight work finishes.
+    public func shutdown(drain: Double = 0, completion: @escaping @Sendable (_ forced: Int) -> Void) {
         health.setReady(false)
-        logger.info("shutting down", metadata: ["grace_seconds": .stringConvertible(configuration.shutdownGraceSeconds)])
-        server.shutdown(grace: configuration.shutdownGraceSeconds, completion: completion)
+        logger.info(
+            "shutting down",
+            metadata: ["drain_seconds": .stringConvertible(drain), "grace_seconds": .stringConvertible(configuration.shutdownGraceSeconds)])
+        DispatchQueue.global().asyncAfter(deadline: .now() + drain) { [self] in
+            server.shutdown(grace: configuration.shutdownGraceSeconds) { [models] forced in
+                models.stopAll()
+                completion(forced)
+            }
+        }
     }
 
     private func installSignalHandlers() {
         do {
             signalPipe = try SignalPipe(signals: [SIGTERM, SIGINT], queue: .main) { [self] sig in
-                if server.isShuttingDown {
+                if stopping.exchange(true, ordering: .relaxed) {
                     logger.warning("second signal: exiting without waiting")
                     exit(1)
                 }
                 logger.info("signal received", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")"])
-                shutdown { [logger] forced in
+                // Ctrl-C at a terminal has no load balancer to drain from.
+                shutdown(drain: sig == SIGTERM ? configuration.drainSeconds : 0) { [logger] forced in
                     if forced > 0 {
                         logger.warning("grace period over: connections dropped", metadata: ["connections": .stringConvertible(forced)])
                     }

@@ -139,6 +139,9 @@ def _reader(proc: subprocess.Popen, lines: list[str], cond: threading.Condition)
         cond.notify_all()
 
 
+_LOADED_MESSAGES = ("models loaded", "models loaded with errors", "cannot load the model repository")
+
+
 def _listening_port(obj: dict) -> int | None:
     if obj.get("msg") == "listening" and "port" in obj:
         return int(obj["port"])
@@ -156,7 +159,14 @@ def launch(config: dict | None, *, env: dict | None = None, args: list[str] | No
         if raw_config is not None:
             f.write(raw_config)
         else:
-            json.dump(config or {}, f)
+            # HTTP-level tests serve an empty repository and stop without a drain window
+            # unless they ask otherwise (the serving tests pass their own).
+            effective = {"drain_seconds": 0, **(config or {})}
+            if "models" not in effective:
+                empty = os.path.join(tmpdir, "empty-models")
+                os.makedirs(empty, exist_ok=True)
+                effective["models"] = empty
+            json.dump(effective, f)
     cmd = [binary, "serve"]
     if config_flag:
         cmd += ["--config", config_path]
@@ -178,9 +188,11 @@ def launch(config: dict | None, *, env: dict | None = None, args: list[str] | No
         return srv
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
-        for obj in srv.logs():
+        logs = srv.logs()
+        for obj in logs:
             port = _listening_port(obj)
-            if port:
+            # Models load after the bind; readiness follows. Tests start once both are done.
+            if port and any(o.get("msg") in _LOADED_MESSAGES for o in logs):
                 srv.port = port
                 return srv
         if proc.poll() is not None:

@@ -140,7 +140,7 @@ def test_sigterm_right_after_listening(kiln_binary, tmp_path):
     (process hangs) and not the default action (killed by the signal). The signal is sent
     the moment the line is read, straight from the pipe, to hit any start-up window."""
     cfg = tmp_path / "config.json"
-    cfg.write_text("{}")
+    cfg.write_text('{"drain_seconds": 0}')  # no drain window: the test wants the exit itself
     env = {k: v for k, v in os.environ.items() if not k.startswith("KILN_")}
     for attempt in range(10):
         proc = subprocess.Popen([kiln_binary, "serve", "--config", str(cfg), "--host", "127.0.0.1", "--port", "0"],

@@ -27,6 +27,9 @@ public struct AppConfiguration: Sendable, Equatable {
     public var writeTimeoutSeconds = 30.0
     public var shutdownGraceSeconds = 30.0
     public var gzipMinBytes = 1024
+    public var modelControlMode = "poll"
+    public var repositoryPollSeconds = 2.0
+    public var drainSeconds = 5.0
 
     public init() {}
 
@@ -50,7 +53,8 @@ public struct AppConfiguration: Sendable, Equatable {
         "event_loop_threads", "compute_threads", "max_connections", "max_request_line_bytes",
         "max_header_bytes", "max_header_count", "max_body_bytes", "max_decoded_body_bytes",
         "header_timeout_seconds", "body_timeout_seconds", "keepalive_timeout_seconds",
-        "write_timeout_seconds", "shutdown_grace_seconds", "gzip_min_bytes",
+        "write_timeout_seconds", "shutdown_grace_seconds", "gzip_min_bytes", "model_control_mode",
+        "repository_poll_seconds", "drain_seconds",
     ]
 
     /// Sets one key from a typed value, checking its range. `source` names where the value
@@ -79,6 +83,9 @@ public struct AppConfiguration: Sendable, Equatable {
         case "write_timeout_seconds": writeTimeoutSeconds = try v.seconds()
         case "shutdown_grace_seconds": shutdownGraceSeconds = try v.seconds(allowZero: true)
         case "gzip_min_bytes": gzipMinBytes = try v.int(0...(1 << 30))
+        case "model_control_mode": modelControlMode = try v.choice(["poll", "explicit"])
+        case "repository_poll_seconds": repositoryPollSeconds = try v.seconds()
+        case "drain_seconds": drainSeconds = try v.seconds(allowZero: true)
         default:
             throw ConfigError(key: key, source: source, reason: "unknown key; known keys: \(AppConfiguration.keys.joined(separator: ", "))")
         }

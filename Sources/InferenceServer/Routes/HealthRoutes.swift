@@ -8,10 +8,12 @@ import Synchronization
 /// proves the loop is turning, and they never queue behind inference.
 public final class Health: Sendable {
     private let ready = Atomic<Bool>(false)
+    /// What else readiness needs (every model loaded); checked on each probe.
+    private let condition: @Sendable () -> Bool
 
-    public init() {}
+    public init(condition: @escaping @Sendable () -> Bool = { true }) { self.condition = condition }
 
-    public var isReady: Bool { ready.load(ordering: .relaxed) }
+    public var isReady: Bool { ready.load(ordering: .relaxed) && condition() }
     public func setReady(_ value: Bool) { ready.store(value, ordering: .relaxed) }
 
     private static let live = HTTPResponse.json(#"{"live":true}"#)

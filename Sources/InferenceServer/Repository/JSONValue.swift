@@ -1,0 +1,56 @@
+import Foundation
+import HTTPCore
+
+/// A JSON value kept as parsed, for configuration objects whose keys are free
+/// (model `parameters`) and for echoing them back (`GET /v2/models/{m}/config`).
+public enum JSONValue: Sendable, Equatable, Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// Parses JSON text (configuration files: not a hot path, so Foundation's decoder).
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    }
+
+    public var doubleValue: Double? { if case .number(let d) = self { d } else { nil } }
+    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+
+    /// Compact JSON text with keys sorted, so output is stable.
+    public var jsonText: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let d):
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+            return d.isFinite ? "\(d)" : "null"
+        case .string(let s): return JSONString.quote(s)
+        case .array(let a): return "[" + a.map(\.jsonText).joined(separator: ",") + "]"
+        case .object(let o):
+            return "{" + o.keys.sorted().map { JSONString.quote($0) + ":" + o[$0]!.jsonText }.joined(separator: ",") + "}"
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
+    }
+}

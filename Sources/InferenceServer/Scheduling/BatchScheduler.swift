@@ -1,0 +1,159 @@
+import Dispatch
+import HTTPServer
+import Synchronization
+import TensorEngine
+
+/// One model version's queue and dynamic batcher. Requests wait in a bounded queue ordered
+/// by priority; the batcher groups them along the first dimension into executions of at
+/// most `maxBatchSize` rows, runs at most `instanceCount` at once, each holding its engine
+/// threads' worth of the shared `CoreBudget`, on the fixed compute pool. Expired and
+/// abandoned requests are answered and dropped before any compute is spent on them.
+public final class BatchScheduler: Sendable {
+    let model: String
+    let config: ModelConfig
+    /// Plans by batch size; a model without a dynamic batch has only batch 1.
+    let plans: PlanCache
+    let budget: CoreBudget
+    let pool: ComputePool
+    let stats: ModelStats
+    private let state = Mutex(State())
+    private let timerQueue: DispatchQueue
+
+    /// Queue and execution bookkeeping, guarded by the mutex.
+    struct State {
+        var queue: [InferenceJob] = []
+        var running = 0
+        var sequence: UInt64 = 0
+        /// The earliest time a timer is armed for (0: none).
+        var timerAt: UInt64 = 0
+        var stopped = false
+    }
+
+    init(model: String, config: ModelConfig, plans: PlanCache, budget: CoreBudget, pool: ComputePool, stats: ModelStats) {
+        self.model = model
+        self.config = config
+        self.plans = plans
+        self.budget = budget
+        self.pool = pool
+        self.stats = stats
+        timerQueue = DispatchQueue(label: "kiln.batcher.\(model)")
+    }
+
+    /// The most rows one request or execution may carry.
+    var maxRows: Int { plans.maxRows }
+
+    /// Engine threads (and core-budget tokens) of one execution.
+    var threads: Int { plans.threads }
+
+    /// Requests queued, not yet executing.
+    public var pending: Int { state.withLock { $0.queue.count } }
+
+    /// Queues a job, or refuses it at once when the queue is full or the model stopped.
+    func submit(_ job: InferenceJob) throws(InferError) {
+        let refused: InferError? = state.withLock { s in
+            if s.stopped { return InferError(.unavailable, "model '\(model)' is being unloaded") }
+            if s.queue.count >= config.maxQueueSize {
+                return InferError(.queueFull, "model '\(model)': queue full (\(config.maxQueueSize) requests waiting); retry later")
+            }
+            // Stable insertion by priority: after every job of the same or a more urgent key.
+            let key = job.priorityKey
+            var i = s.queue.count
+            while i > 0 && s.queue[i - 1].priorityKey > key { i -= 1 }
+            s.queue.insert(job, at: i)
+            return nil
+        }
+        if let refused {
+            stats.requestFailed(refused.kind, nanos: 0)
+            throw refused
+        }
+        stats.setPending(pending)
+        pump()
+    }
+
+    /// Stops taking requests; queued ones are still executed (a drain, not a drop).
+    func stop() { state.withLock { $0.stopped = true } }
+
+    /// True when nothing is queued or running.
+    var isIdle: Bool { state.withLock { $0.queue.isEmpty && $0.running == 0 } }
+
+    /// Forms every batch that may start now, arms a timer for the next decision, and
+    /// hands batches to the budget. Called on submit, on a timer, and after executions.
+    func pump() {
+        let now = Clock.nanos()
+        var dropped: [(InferenceJob, InferError)] = []
+        var batches: [[InferenceJob]] = []
+        var wakeAt: UInt64 = 0
+        state.withLock { s in
+            s.queue.removeAll { job in
+                if job.cancellation.isCancelled {
+                    dropped.append((job, InferError(.cancelled, "client disconnected")))
+                    return true
+                }
+                if let d = job.deadlineNanos, d <= now {
+                    let waited = (now - job.enqueuedNanos) / 1000
+                    dropped.append((job, InferError(.timeout, "model '\(model)': request timed out after \(waited) µs in the queue")))
+                    return true
+                }
+                return false
+            }
+            while s.running < config.instanceCount, !s.queue.isEmpty {
+                let (count, rows, full) = prefix(s.queue)
+                let batching = config.dynamicBatching
+                let waited = now - s.queue[0].enqueuedNanos
+                let ready =
+                    !batching.enabled || maxRows == 1 || full
+                    || (count == s.queue.count && batching.preferredBatchSizes.contains(rows))
+                    || waited >= UInt64(batching.maxQueueDelayMicroseconds) * 1000
+                    || (batching.dispatchWhenIdle && s.running == 0)
+                if !ready {
+                    wakeAt = s.queue[0].enqueuedNanos + UInt64(batching.maxQueueDelayMicroseconds) * 1000
+                    break
+                }
+                let take = batching.enabled ? count : 1
+                batches.append(Array(s.queue.prefix(take)))
+                s.queue.removeFirst(take)
+                s.running += 1
+            }
+            // Wake for the earliest deadline too, so a stuck queue still answers on time.
+            for job in s.queue { if let d = job.deadlineNanos, wakeAt == 0 || d < wakeAt { wakeAt = d } }
+            if wakeAt != 0, s.timerAt == 0 || wakeAt < s.timerAt { s.timerAt = wakeAt } else { wakeAt = 0 }
+        }
+        for (job, error) in dropped {
+            stats.requestFailed(error.kind, nanos: now - job.enqueuedNanos)
+            job.complete(.failure(error))
+        }
+        if !dropped.isEmpty || !batches.isEmpty { stats.setPending(pending) }
+        if wakeAt != 0 { armTimer(at: wakeAt) }
+        for batch in batches { launch(batch) }
+    }
+
+    /// How many queued jobs (from the head) fit one execution, their rows, and whether the
+    /// execution is full (the next job would not fit, or `maxRows` is reached).
+    private func prefix(_ queue: [InferenceJob]) -> (count: Int, rows: Int, full: Bool) {
+        var rows = 0, count = 0
+        for job in queue {
+            if rows + job.rows > maxRows { return (max(count, 1), max(rows, job.rows), true) }
+            rows += job.rows
+            count += 1
+        }
+        return (count, rows, rows >= maxRows)
+    }
+
+    private func armTimer(at deadline: UInt64) {
+        timerQueue.asyncAfter(deadline: DispatchTime(uptimeNanoseconds: deadline)) { [self] in
+            state.withLock { s in if s.timerAt <= deadline { s.timerAt = 0 } }
+            pump()
+        }
+    }
+
+    private func launch(_ batch: [InferenceJob]) {
+        budget.acquire(threads) { [self] in
+            pool.submit { [self] in
+                execute(batch)
+                budget.release(threads)
+                state.withLock { $0.running -= 1 }
+                pump()
+            }
+        }
+    }
+}

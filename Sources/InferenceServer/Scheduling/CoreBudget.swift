@@ -1,0 +1,53 @@
+import Synchronization
+
+/// The machine's cores as tokens: an execution that runs on `n` engine threads holds `n`
+/// tokens, so executions of all models together never ask for more threads than there
+/// are cores, and waiting executions start in arrival order (no model starves another).
+public final class CoreBudget: Sendable {
+    public let total: Int
+    private let state: Mutex<State>
+
+    /// Free tokens and the executions waiting for them, first come first served.
+    private struct State {
+        var free: Int
+        var waiting: [(tokens: Int, start: @Sendable () -> Void)] = []
+    }
+
+    public init(cores: Int) {
+        total = max(1, cores)
+        state = Mutex(State(free: max(1, cores)))
+    }
+
+    /// Runs `start` (on this thread, or later on a releasing thread) once `tokens` are free.
+    public func acquire(_ tokens: Int, start: @escaping @Sendable () -> Void) {
+        let want = min(max(1, tokens), total)
+        let now = state.withLock { s -> Bool in
+            if s.waiting.isEmpty && s.free >= want {
+                s.free -= want
+                return true
+            }
+            s.waiting.append((want, start))
+            return false
+        }
+        if now { start() }
+    }
+
+    /// Returns tokens and starts waiting executions that now fit, in order.
+    public func release(_ tokens: Int) {
+        let give = min(max(1, tokens), total)
+        let ready = state.withLock { s -> [@Sendable () -> Void] in
+            s.free += give
+            var starts: [@Sendable () -> Void] = []
+            while let first = s.waiting.first, first.tokens <= s.free {
+                s.free -= first.tokens
+                starts.append(first.start)
+                s.waiting.removeFirst()
+            }
+            return starts
+        }
+        for start in ready { start() }
+    }
+
+    /// Tokens not held by any execution.
+    public var available: Int { state.withLock { $0.free } }
+}

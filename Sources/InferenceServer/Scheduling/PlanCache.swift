@@ -1,0 +1,36 @@
+import Synchronization
+import TensorEngine
+
+/// Execution plans of one model version by batch size. Batch 1 and the largest batch are
+/// planned at load (which proves every size in between plans too: shapes only scale);
+/// the sizes between are planned on first use, so memory follows the sizes really served.
+final class PlanCache: Sendable {
+    let graph: GraphModel
+    let threads: Int
+    /// Largest rows one execution takes.
+    let maxRows: Int
+    private let plans: Mutex<[Int: ExecutionPlan]>
+
+    init(graph: GraphModel, maxRows: Int, threads: Int) throws(EngineError) {
+        self.graph = graph
+        self.threads = threads
+        self.maxRows = maxRows
+        var built: [Int: ExecutionPlan] = [1: try ExecutionPlan(model: graph, batch: 1, threads: threads)]
+        if maxRows > 1 { built[maxRows] = try ExecutionPlan(model: graph, batch: maxRows, threads: threads) }
+        plans = Mutex(built)
+    }
+
+    /// The plan for `rows` (1...maxRows), built now if this size was never run.
+    func plan(rows: Int) throws(EngineError) -> ExecutionPlan {
+        if let p = plans.withLock({ $0[rows] }) { return p }
+        let p = try ExecutionPlan(model: graph, batch: rows, threads: threads)
+        return plans.withLock { cache in
+            if let existing = cache[rows] { return existing }
+            cache[rows] = p
+            return p
+        }
+    }
+
+    /// The batch-1 plan: input and output shapes with the batch resolved.
+    var unit: ExecutionPlan { plans.withLock { $0[1]! } }
+}
