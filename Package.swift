@@ -41,11 +41,14 @@ let package = Package(
             name: "HTTPServer",
             dependencies: ["HTTPCore", "CSystemShims", .product(name: "Logging", package: "swift-log")]
         ),
+        // Industry services: pre- and post-processing around a model (no I/O, no scheduling).
+        .target(name: "Workers", dependencies: ["HTTPCore", "TensorEngine"]),
         .target(
             name: "InferenceServer",
             dependencies: [
                 "HTTPServer",
                 "TensorEngine",
+                "Workers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "ModelConvertTests", dependencies: ["ModelConvert"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),

@@ -39,6 +39,7 @@ public final class Application: @unchecked Sendable {
         InferRoute.register(in: &router, manager: models, pool: pool)
         RepositoryRoutes.register(in: &router, manager: models)
         StatsRoutes.register(in: &router, manager: models)
+        ServiceRoutes.register(in: &router, manager: models, pool: pool)
         if configuration.debugRoutes { DebugRoutes.register(in: &router) }
         server = Server(configuration: configuration.server, router: router, compute: pool, logger: logger, observer: metrics)
     }

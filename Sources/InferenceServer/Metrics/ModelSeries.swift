@@ -7,7 +7,7 @@ import Synchronization
 final class ModelSeries: Sendable {
     let success, count, execCount, requestMicros, queueMicros, inputMicros, inferMicros, outputMicros: Counter
     let pending: Gauge
-    let requestSeconds, queueSeconds, computeSeconds: DurationHistogram
+    let requestSeconds, queueSeconds, computeSeconds, prepareSeconds, finishSeconds: DurationHistogram
     let batchSize: ValueHistogram
     private let registry: PrometheusCollectorRegistry
     private let labels: [(String, String)]
@@ -44,6 +44,8 @@ final class ModelSeries: Sendable {
         requestSeconds = histogram("kiln_inference_request_duration_seconds", "Time from a request reaching the model's queue to its answer")
         queueSeconds = histogram("kiln_inference_queue_duration_seconds", "Time requests waited in the model's queue")
         computeSeconds = histogram("kiln_inference_compute_duration_seconds", "Time of the execution a request was part of")
+        prepareSeconds = histogram("kiln_worker_prepare_duration_seconds", "Industry endpoints: decoding and pre-processing per request")
+        finishSeconds = histogram("kiln_worker_finish_duration_seconds", "Industry endpoints: post-processing and answer per request")
         batchSize = registry.makeValueHistogram(
             descriptor: ModelSeries.describe("kiln_inference_batch_size", "Rows per model execution"), labels: labels,
             buckets: ModelSeries.batchBuckets)

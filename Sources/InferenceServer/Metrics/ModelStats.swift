@@ -42,6 +42,9 @@ public final class ModelStats: Sendable {
         /// Wall-clock milliseconds since 1970 of the last completed request (0: none).
         public var lastInferenceMillis: UInt64 = 0
         public var batches: [Int: BatchTally] = [:]
+        /// A worker's pre-processing (decode, features) and post-processing (answer).
+        public var prepare = Tally()
+        public var finish = Tally()
         public var failuresByReason: [String: UInt64] = [:]
     }
 
@@ -91,4 +94,14 @@ public final class ModelStats: Sendable {
     }
 
     public func setPending(_ count: Int) { series.pending.set(Int64(count)) }
+
+    /// Time a worker spent around the model for one request.
+    public func workerProcessed(prepareNanos: UInt64, finishNanos: UInt64) {
+        totals.withLock { t in
+            t.prepare.add(prepareNanos)
+            t.finish.add(finishNanos)
+        }
+        series.prepareSeconds.recordNanoseconds(Int64(prepareNanos))
+        series.finishSeconds.recordNanoseconds(Int64(finishNanos))
+    }
 }

@@ -1,3 +1,4 @@
+import Workers
 extension ModelConfig {
     /// Every key `config.json` may hold; anything else is a typo and refused.
     static let keys: Set<String> = [

@@ -1,3 +1,4 @@
+import Workers
 /// A model's serving settings, read from `models/<name>/config.json` (docs/models.md):
 /// which worker serves it, how requests are batched and queued, how many executions run
 /// at once, and which versions are served. Worker-specific settings (thresholds, labels)

@@ -1,6 +1,7 @@
 import HTTPServer
 import Prometheus
 import TensorEngine
+import Workers
 
 /// One loaded, verified version of a model: its graph, a plan per batch size, and the
 /// scheduler that serves it. Immutable once built; a reload builds a new one and swaps it
@@ -17,6 +18,8 @@ public final class ServedVersion: Sendable {
     public let batchable: Bool
     public let scheduler: BatchScheduler
     public let stats: ModelStats
+    /// The industry service's pre- and post-processing (nil for `generic` models).
+    public let worker: (any Worker)?
     let stamp: RepositoryScanner.Stamp
 
     /// Dependencies every version shares: the core budget, the compute pool, metrics.
@@ -49,6 +52,16 @@ public final class ServedVersion: Sendable {
             plans = try PlanCache(graph: graph, maxRows: batchable ? config.maxBatchSize : 1, threads: threads)
         } catch {
             throw RepositoryError(model: name, "version \(version): cannot plan it: \(error)")
+        }
+        let folder = String(path.split(separator: "/", omittingEmptySubsequences: false).dropLast(2).joined(separator: "/"))
+        do {
+            worker = try WorkerFactory.make(
+                kind: config.kind,
+                model: WorkerModel(
+                    name: name, version: version, inputs: graph.inputs, outputs: graph.outputs, maxRows: plans.maxRows,
+                    folder: folder, parameters: config.parameters))
+        } catch {
+            throw RepositoryError(model: name, "version \(version): \(config.kind) worker: \(error)")
         }
         stats = ModelStats(model: name, version: String(version), registry: env.registry)
         scheduler = BatchScheduler(

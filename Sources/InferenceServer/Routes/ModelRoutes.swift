@@ -1,3 +1,4 @@
+import Workers
 import HTTPCore
 import HTTPServer
 import TensorEngine

@@ -1,3 +1,4 @@
+import Workers
 import Dispatch
 import HTTPCore
 import HTTPServer

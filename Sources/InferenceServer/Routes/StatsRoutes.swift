@@ -1,3 +1,4 @@
+import Workers
 import HTTPCore
 import HTTPServer
 
@@ -36,6 +37,7 @@ enum StatsRoutes {
                 "success": tally(t.success), "fail": tally(t.fail), "queue": tally(t.queue),
                 "compute_input": tally(t.computeInput), "compute_infer": tally(t.computeInfer), "compute_output": tally(t.computeOutput),
             ]),
+            "worker_stats": .object(["prepare": tally(t.prepare), "finish": tally(t.finish)]),
             "batch_stats": .array(t.batches.keys.sorted().map { size in
                 let b = t.batches[size]!
                 return .object([

@@ -1,0 +1,158 @@
+import Foundation
+import TensorEngine
+
+/// Card-transaction fraud scoring: records (one, or `{"records": [...]}`) become the model's
+/// numeric and categorical inputs through the feature specs of config.json; each gets a
+/// score, a decision (approve / review / decline by the configured thresholds) and the
+/// reasons: the features whose information raised the score, measured by occlusion
+/// (the score with that feature replaced by its neutral value, run in the same batch).
+public struct FraudWorker: Worker {
+    let features: [FeatureSpec]
+    let numericInput: Int
+    let categoricalInput: Int
+    let outputIndex: Int
+    let review: Double
+    let decline: Double
+    let maxRecords: Int
+    let maxReasons: Int
+    let inputCount: Int
+    let model: WorkerModel
+    var numeric: [FeatureSpec] { features.filter { $0.kind != .categorical } }
+    var categorical: [FeatureSpec] { features.filter { $0.kind == .categorical } }
+
+    public init(model: WorkerModel) throws(WorkerError) {
+        self.model = model
+        let p = Parameters(model.parameters)
+        guard let list = model.parameters["features"]?.arrayValue, !list.isEmpty else {
+            throw .config("parameters.features must be a non-empty array")
+        }
+        var specs: [FeatureSpec] = []
+        for (i, entry) in list.enumerated() {
+            guard let o = entry.objectValue else { throw .config("parameters.features[\(i)] must be an object") }
+            specs.append(try FeatureSpec.parse(Parameters(o, path: "parameters.features[\(i)]")))
+        }
+        guard Set(specs.map(\.name)).count == specs.count else { throw .config("parameters.features has duplicate names") }
+        features = specs
+        let names = try p.nested("inputs")
+        numericInput = try model.input(try names.string("numeric"), .float32)
+        categoricalInput = try model.input(try names.string("categorical"), .int64)
+        outputIndex = try model.output(try p.string("output"))
+        let thresholds = try p.nested("thresholds")
+        review = try thresholds.double("review")
+        decline = try thresholds.double("decline")
+        guard 0 <= review, review <= decline, decline <= 1 else {
+            throw .config("parameters.thresholds need 0 ≤ review ≤ decline ≤ 1")
+        }
+        maxRecords = try p.int("max_records", default: 256)
+        maxReasons = try p.int("reasons", default: 3)
+        inputCount = model.inputs.count
+        let nNumeric = specs.filter { $0.kind != .categorical }.count, nCategorical = specs.count - nNumeric
+        guard model.inputs[numericInput].shape.dropFirst() == [nNumeric] else {
+            throw .config("input '\(model.inputs[numericInput].name)' has shape \(model.inputs[numericInput].shape); the specs give \(nNumeric) numeric features")
+        }
+        guard model.inputs[categoricalInput].shape.dropFirst() == [nCategorical] else {
+            throw .config("input '\(model.inputs[categoricalInput].name)' has shape \(model.inputs[categoricalInput].shape); the specs give \(nCategorical) categorical features")
+        }
+        guard (1 + specs.count) <= model.maxRows else {
+            throw .config("max_batch_size \(model.maxRows) is below the \(1 + specs.count) rows one explained record needs")
+        }
+    }
+
+    /// Rows one record occupies: itself, then itself with each feature neutralised.
+    var rowsPerRecord: Int { 1 + features.count }
+
+    /// What `finish` needs: the records' ids, raw values and how many there were.
+    struct Context: Sendable {
+        var records: [[String: JSONValue]]
+        var single: Bool
+    }
+
+    public func prepare(_ request: WorkerRequest) throws(WorkerError) -> PreparedRequest {
+        guard let body = JSONValue.parse(request.body) else { throw .bad("body is not valid JSON") }
+        let (records, single) = try Self.records(body)
+        guard !records.isEmpty else { throw .bad("'records' is empty") }
+        let limit = min(maxRecords, model.maxRows / rowsPerRecord)
+        guard records.count <= limit else { throw .request(status: 413, "\(records.count) records exceed the limit of \(limit) per request") }
+        let known = Set(features.map(\.name)).union(["id"])
+        let numericSpecs = numeric, categoricalSpecs = categorical
+        let rows = records.count * rowsPerRecord
+        let num = Tensor(shape: Shape([rows, numericSpecs.count]), dtype: .float32)
+        let cat = Tensor(shape: Shape([rows, categoricalSpecs.count]), dtype: .int64)
+        let np = num.floatPointer, cp = cat.rawPointer.assumingMemoryBound(to: Int64.self)
+        for (r, record) in records.enumerated() {
+            if let unknown = record.keys.sorted().first(where: { !known.contains($0) }) {
+                throw .bad("record \(r): unknown field '\(unknown)'; known fields: \(features.map(\.name).joined(separator: ", "))")
+            }
+            var nv: [Float] = [], cv: [Int64] = []
+            for spec in numericSpecs { nv.append(Float(try spec.encode(record[spec.name], record: r))) }
+            for spec in categoricalSpecs { cv.append(Int64(try spec.encode(record[spec.name], record: r))) }
+            // Row 0: the record; row 1 + f: feature f replaced by its neutral value.
+            for k in 0..<rowsPerRecord {
+                let row = r * rowsPerRecord + k
+                for (j, x) in nv.enumerated() { np[row * nv.count + j] = x }
+                for (j, x) in cv.enumerated() { cp[row * cv.count + j] = x }
+                guard k > 0 else { continue }
+                let f = features[k - 1]
+                if f.kind == .categorical {
+                    cp[row * cv.count + categoricalSpecs.firstIndex(of: f)!] = Int64(f.neutral)
+                } else {
+                    np[row * nv.count + numericSpecs.firstIndex(of: f)!] = Float(f.neutral)
+                }
+            }
+        }
+        var inputs = [Tensor](repeating: num, count: inputCount)
+        inputs[numericInput] = num
+        inputs[categoricalInput] = cat
+        return PreparedRequest(inputs: inputs, rows: rows, context: Context(records: records, single: single))
+    }
+
+    /// A body is one record (an object of fields) or `{"records": [ ... ]}`.
+    static func records(_ body: JSONValue) throws(WorkerError) -> ([[String: JSONValue]], Bool) {
+        guard let object = body.objectValue else { throw .bad("body must be a JSON object: one record or {\"records\": [...]}") }
+        guard let list = object["records"] else { return ([object], true) }
+        guard object.count == 1 else { throw .bad("a batch body holds only 'records'") }
+        guard let array = list.arrayValue else { throw .bad("'records' must be an array of objects") }
+        var out: [[String: JSONValue]] = []
+        for (i, r) in array.enumerated() {
+            guard let o = r.objectValue else { throw .bad("records[\(i)] must be an object") }
+            out.append(o)
+        }
+        return (out, false)
+    }
+
+    public func finish(_ prepared: PreparedRequest, outputs: [Tensor]) throws(WorkerError) -> [UInt8] {
+        guard let context = prepared.context as? Context else { throw .config("fraud worker lost its request context") }
+        let scores = outputs[outputIndex].floats
+        var results: [JSONValue] = []
+        for (r, record) in context.records.enumerated() {
+            let base = Double(scores[r * rowsPerRecord])
+            var reasons: [(String, Double)] = []
+            for (f, spec) in features.enumerated() {
+                let contribution = base - Double(scores[r * rowsPerRecord + 1 + f])
+                if contribution > 0.001 { reasons.append((spec.name, contribution)) }
+            }
+            reasons.sort { $0.1 > $1.1 }
+            var result: [String: JSONValue] = [
+                "score": .number(Self.round(base)),
+                "decision": .string(base >= decline ? "decline" : base >= review ? "review" : "approve"),
+                "reasons": .array(reasons.prefix(maxReasons).map { name, c in
+                    .object(["feature": .string(name), "value": record[name] ?? .null, "contribution": .number(Self.round(c))])
+                }),
+            ]
+            if let id = record["id"] { result["id"] = id }
+            results.append(.object(result))
+        }
+        var answer: [String: JSONValue] = [
+            "model": .string(model.name), "version": .string(String(model.version)),
+            "thresholds": .object(["review": .number(review), "decline": .number(decline)]),
+        ]
+        if context.single, case .object(let only) = results[0] {
+            for (k, v) in only { answer[k] = v }
+        } else {
+            answer["results"] = .array(results)
+        }
+        return Array(JSONValue.object(answer).jsonText.utf8)
+    }
+
+    static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
+}
