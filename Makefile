@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 RELEASE_FLAGS := -c release --product kiln --static-swift-stdlib
 
-.PHONY: run test deps test-deps release build unit integration engine dockerfile bench-http bench-engine clean
+.PHONY: run test deps test-deps release build unit integration engine dockerfile bench-http bench-engine bench-serving clean
 
 ## Serve the shipped models on the embedded default configuration (port 8000).
 run: deps release
@@ -49,6 +49,10 @@ bench-http:
 ## Benchmark (not a test): kiln bench vs onnxruntime on the five networks.
 bench-engine:
 	benchmarks/engine/run.sh
+
+## Benchmark (not a test): kiln serve vs FastAPI+onnxruntime vs MLServer, end to end.
+bench-serving:
+	benchmarks/serving/run.sh
 
 clean:
 	rm -rf .build
