@@ -76,7 +76,7 @@ let package = Package(
         ),
 
         // MARK: Tests (Swift Testing), mirroring Sources/.
-        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers"]),

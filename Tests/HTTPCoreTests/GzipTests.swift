@@ -1,3 +1,4 @@
+import CZlib
 import Testing
 @testable import HTTPCore
 
@@ -28,6 +29,19 @@ import Testing
         #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(Array(packed.prefix(packed.count / 2)), maxOutput: 1 << 20) }
         #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(Array("not gzip at all".utf8), maxOutput: 1 << 20) }
         #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(packed + [0x00, 0x01], maxOutput: 1 << 20) }
+    }
+
+    @Test func deflateIsTheZlibFormat() throws {
+        // zlib's own compress() output: 78 9C header, deflate data, Adler-32.
+        let plain = Array("Kiln inflates RFC 1950 bodies for the HTTP deflate coding. ".utf8)
+        var packedCount = compressBound(UInt(plain.count))
+        var packed = [UInt8](repeating: 0, count: Int(packedCount))
+        #expect(compress(&packed, &packedCount, plain, UInt(plain.count)) == Z_OK)
+        packed = Array(packed.prefix(Int(packedCount)))
+        #expect(try Gzip.decode(packed, maxOutput: 1 << 20, zlibWrapper: true) == plain)
+        #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(packed, maxOutput: 1 << 20) }
+        #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(packed + packed, maxOutput: 1 << 20, zlibWrapper: true) }
+        #expect(ContentCoding.ofRequest(["Content-Encoding": "deflate"]) == .deflate)
     }
 
     @Test func negotiation() {

@@ -192,3 +192,11 @@ def test_statistics_count_requests_and_executions(client):
     assert any(b["batch_size"] >= 2 for b in after["batch_stats"])
     everything = client.get_inference_statistics()
     assert {m["name"] for m in everything["model_stats"]} == {"mlp", "lstm"}
+
+
+@pytest.mark.parametrize("algorithm", ["gzip", "deflate"])
+def test_compressed_requests_and_responses(client, models, algorithm):
+    x = features(5, seed=21)
+    result = infer_mlp(client, x, request_compression_algorithm=algorithm, response_compression_algorithm=algorithm)
+    (want,) = models.reference("mlp", {"features": x})
+    assert close(result.as_numpy("probabilities"), want)

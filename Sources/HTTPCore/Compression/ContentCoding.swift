@@ -3,6 +3,8 @@
 public enum ContentCoding: Equatable, Sendable {
     case identity
     case gzip
+    /// RFC 9110 §8.4.1.2: the zlib format (tritonclient's `deflate` option sends it).
+    case deflate
     case unsupported(String)
 
     /// The coding of a request body from its `Content-Encoding` field. Several codings
@@ -15,6 +17,7 @@ public enum ContentCoding: Equatable, Sendable {
             switch codings[0] {
             case "identity": return .identity
             case "gzip", "x-gzip": return .gzip
+            case "deflate": return .deflate
             default: return .unsupported(codings[0])
             }
         default: return .unsupported(codings.joined(separator: ", "))

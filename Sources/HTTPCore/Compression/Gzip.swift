@@ -21,10 +21,12 @@ public enum Gzip {
     /// Inflates a complete gzip body. Output grows in steps, never beyond `maxOutput`,
     /// so a small bomb cannot force a large allocation. Concatenated members are decoded
     /// in turn (RFC 1952 §2.2).
-    public static func decode(_ input: [UInt8], maxOutput: Int) throws(DecodeError) -> [UInt8] {
+    /// `zlibWrapper`: the HTTP "deflate" coding, which RFC 9110 §8.4.1.2 defines as the zlib
+    /// format (RFC 1950), not gzip's wrapper.
+    public static func decode(_ input: [UInt8], maxOutput: Int, zlibWrapper: Bool = false) throws(DecodeError) -> [UInt8] {
         var stream = z_stream()
-        // 16 + MAX_WBITS: expect the gzip wrapper, not raw zlib.
-        guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        // 16 + MAX_WBITS: expect the gzip wrapper; MAX_WBITS alone: the zlib wrapper.
+        guard inflateInit2_(&stream, zlibWrapper ? MAX_WBITS : 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw .corrupt("zlib could not start")
         }
         defer { inflateEnd(&stream) }
@@ -50,8 +52,8 @@ public enum Gzip {
             switch status {
             case Z_STREAM_END:
                 if offset == input.count { return output }
-                // Another member follows; anything else after the stream is garbage.
-                guard input[offset] == 0x1F else { throw .corrupt("trailing bytes after gzip stream") }
+                // Another gzip member follows; anything else after the stream is garbage.
+                guard !zlibWrapper, input[offset] == 0x1F else { throw .corrupt("trailing bytes after the compressed stream") }
                 guard inflateReset(&stream) == Z_OK else { throw .corrupt("zlib reset failed") }
             case Z_OK:
                 continue

@@ -9,19 +9,21 @@ extension Connection {
         guard let flight = current else { return }
         let head = flight.head
         var body = rawBody
-        switch ContentCoding.ofRequest(head.headers) {
+        let coding = ContentCoding.ofRequest(head.headers)
+        switch coding {
         case .identity:
             break
-        case .gzip:
+        case .gzip, .deflate:
             do {
-                body = try Gzip.decode(rawBody, maxOutput: server.configuration.limits.maxDecodedBodyBytes)
+                body = try Gzip.decode(
+                    rawBody, maxOutput: server.configuration.limits.maxDecodedBodyBytes, zlibWrapper: coding == .deflate)
             } catch {
                 let status: HTTPStatus = if case .tooLarge = error { .contentTooLarge } else { .badRequest }
                 return respond(.error(status, error.description))
             }
         case .unsupported(let coding):
             var response = HTTPResponse.error(.unsupportedMediaType, "unsupported Content-Encoding '\(coding)'")
-            response.headers.add(name: "Accept-Encoding", value: "gzip")  // RFC 9110 §12.5.3
+            response.headers.add(name: "Accept-Encoding", value: "gzip, deflate")  // RFC 9110 §12.5.3
             return respond(response)
         }
         let rawPath = String(head.path)
