@@ -7,14 +7,17 @@ iterations="${1:-50}"
 body="$(mktemp /tmp/kiln-v2-bench.XXXXXX.json)"
 trap 'rm -f "$body"' EXIT
 
-py_line="$(python3 benchmarks/json/bench.py "$body" "$iterations")"
-echo "$py_line"
-
-# The Swift side is a test gated by KILN_JSON_BENCH (a no-op in normal test runs), built in release.
-swift_line="$(KILN_JSON_BENCH=1 KILN_JSON_BENCH_BODY="$body" KILN_JSON_BENCH_ITERATIONS="$iterations" \
-    swift test -c release --filter V2DecoderBenchmark 2>&1 | grep '^KILN_JSON_BENCH')"
-echo "$swift_line"
-
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-python3 -c "import sys; k, o = float(sys.argv[1]), float(sys.argv[2]); print(f'ratio Kiln/orjson throughput: {k/o:.2f}x ({k:.0f} vs {o:.0f} MB/s)')" \
-    "$(field MBps "$swift_line")" "$(field MBps "$py_line")"
+
+# Build once; the Swift side is a test gated by KILN_JSON_BENCH (a no-op in normal test runs).
+swift build -c release --build-tests >/dev/null
+
+for mode in f32 f64; do
+    py_line="$(python3 benchmarks/json/bench.py "$body" "$mode" "$iterations")"
+    echo "$py_line"
+    swift_line="$(KILN_JSON_BENCH=1 KILN_JSON_BENCH_BODY="$body" KILN_JSON_BENCH_ITERATIONS="$iterations" \
+        swift test -c release --skip-build --filter V2DecoderBenchmark 2>&1 | grep '^KILN_JSON_BENCH')"
+    echo "$swift_line"
+    python3 -c "import sys; k, o = float(sys.argv[1]), float(sys.argv[2]); print(f'{sys.argv[3]}: Kiln/orjson throughput {k/o:.2f}x ({k:.0f} vs {o:.0f} MB/s)')" \
+        "$(field MBps "$swift_line")" "$(field MBps "$py_line")" "$mode"
+done
