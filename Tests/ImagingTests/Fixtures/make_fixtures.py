@@ -72,7 +72,7 @@ def geometry(src_w, src_h, w, h, mode):
 
 def add_decode(name, channels, alpha_bg=255):
     im = reference(Image.open(path(name)), channels, alpha_bg)
-    out = f"{name}.decoded.npy"
+    out = f"{name}.decoded{channels}{'white' if alpha_bg == 255 else 'black'}.npy"
     save_npy(out, np.asarray(im, np.uint8))
     manifest["decode"].append({"file": name, "channels": channels, "expected": out,
                                "background": "white" if alpha_bg == 255 else "black"})
