@@ -12,6 +12,7 @@ let engineSettings: [SwiftSetting] =
 
 /// Kiln: an HTTP inference server for industry AI services.
 /// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib;
+/// InferenceServer → Workers → Imaging → TensorEngine, HTTPCore, CJPEG, CPNG (via CImageShims);
 /// kiln → ModelConvert → TensorEngine → COpenBLAS, COpenSSL, CZlib.
 /// The C system libraries are module maps over Debian's -dev packages.
 let package = Package(
@@ -31,9 +32,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         // GNU-only syscalls (accept4, sched_getaffinity) behind a two-function C shim.
         .target(name: "CSystemShims"),
+        // libjpeg/libpng fail by longjmp, which Swift cannot catch: setjmp wrappers in C.
+        .target(name: "CImageShims", dependencies: ["CJPEG", "CPNG"]),
 
         // MARK: Libraries.
         .target(name: "HTTPCore", dependencies: ["CZlib"]),
@@ -42,7 +47,7 @@ let package = Package(
             dependencies: ["HTTPCore", "CSystemShims", .product(name: "Logging", package: "swift-log")]
         ),
         // Industry services: pre- and post-processing around a model (no I/O, no scheduling).
-        .target(name: "Workers", dependencies: ["HTTPCore", "TensorEngine"]),
+        .target(name: "Workers", dependencies: ["HTTPCore", "Imaging", "TensorEngine"]),
         .target(
             name: "InferenceServer",
             dependencies: [
@@ -56,6 +61,13 @@ let package = Package(
 
         // Shared tensor engine: OpenBLAS for GEMM, OpenSSL for .kiln checksums, zlib's CRC-32.
         .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib", "CSystemShims"], swiftSettings: engineSettings),
+
+        // JPEG/PNG decode, resize and normalise into input tensors; image bytes from requests.
+        .target(
+            name: "Imaging",
+            dependencies: ["TensorEngine", "HTTPCore", "CJPEG", "CPNG", "CZlib", "CImageShims"],
+            swiftSettings: engineSettings
+        ),
 
         // ONNX → .kiln. Only the CLI links it; the serving path never does.
         .target(
@@ -80,6 +92,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TensorEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "ModelConvertTests", dependencies: ["ModelConvert"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),
