@@ -14,6 +14,8 @@ public enum WorkerFactory {
         case "generic": return nil
         case "fraud_scoring": return try FraudWorker(model: model)
         case "recommendation": return try RecommendationWorker(model: model)
+        case "defect_detection": return try DefectWorker(model: model)
+        case "medical_triage": return try TriageWorker(model: model)
         default: throw .config("no worker for kind '\(kind)'")
         }
     }
