@@ -38,6 +38,7 @@ for line in open(sys.argv[1]):
     if not line:
         continue
     name, _, want = line.partition("==")
+    name = name.split("[")[0]  # "tritonclient[http]": the distribution is "tritonclient"
     assert version(name) == want, name
 PY
         echo "install-deps: installing Python test tools from $req"
