@@ -183,7 +183,7 @@ def train(net, X, Y, Xval, Yval, *, epochs, batch, lr, seed, augment, label_smoo
           class_weights=None):
     """X: float32 [N, C, H, W] (normalised), Y: int [N]. Returns (P, S, history)."""
     P, S = net.init(seed)
-    steps = epochs * (len(X) // batch)
+    steps = max(10, epochs * (len(X) // batch))
     sched = optax.warmup_cosine_decay_schedule(0.0, lr, max(1, steps // 20), steps, lr * 0.02)
     opt = optax.adamw(sched, weight_decay=1e-4)
     ostate = opt.init(P)

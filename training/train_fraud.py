@@ -80,6 +80,26 @@ def pr_at(y, p, t):
             "flagged_share": round(float(pred.mean()), 5)}
 
 
+DECLINE_PRECISION, REVIEW_PRECISION = 0.80, 0.50
+
+
+def pick_thresholds(y, p):
+    """From the validation PR curve (thresholds rounded to 4 decimals): decline = the lowest
+    threshold whose precision is >= DECLINE_PRECISION (4 in 5 declines are fraud); review = the
+    lowest threshold whose precision is >= REVIEW_PRECISION (every other reviewed case is fraud)."""
+    cand = np.unique(np.round(p, 4))
+    o = np.sort(p)
+    pos = np.sort(p[y == 1])
+    n_flag = len(p) - np.searchsorted(o, cand, side="left")
+    tp = len(pos) - np.searchsorted(pos, cand, side="left")
+    prec = tp / np.maximum(n_flag, 1)
+    ok = np.where((prec >= DECLINE_PRECISION) & (tp > 0))[0]
+    decline = float(cand[ok[0]]) if len(ok) else 0.9
+    ok = np.where((prec >= REVIEW_PRECISION) & (tp > 0) & (cand < decline))[0]
+    review = float(cand[ok[0]]) if len(ok) else decline / 2
+    return round(decline, 4), round(review, 4)
+
+
 def main():
     import jax
     import jax.numpy as jnp
@@ -140,9 +160,7 @@ def main():
 
     # thresholds from the validation PR curve
     pv = np.asarray(prob(P, nva, kv))
-    cand = np.unique(np.round(pv, 4))
-    decline = min([t for t in cand if pr_at(yva, pv, t)["precision"] >= 0.90 and pr_at(yva, pv, t)["recall"] > 0] or [0.9])
-    review = max([t for t in cand if pr_at(yva, pv, t)["recall"] >= 0.80 and t < decline] or [decline / 2])
+    decline, review = pick_thresholds(yva, pv)
     decline, review = round(float(decline), 4), round(float(review), 4)
     log(f"thresholds: review {review} decline {decline}")
 
@@ -222,7 +240,7 @@ def main():
         "model": NAME, "epochs": EPOCHS, "data": {"train": len(ytr), "val": len(yva), "test": len(yte),
                                                    "seeds": [201, 202, 203], "fraud_rate_train": round(float(ytr.mean()), 4)},
         "params": int(sum(np.prod(np.shape(v)) for v in jax.tree_util.tree_leaves(P))),
-        "thresholds": {"review": review, "decline": decline, "rule": "decline = lowest threshold with validation precision >= 0.90; review = highest threshold below it with validation recall >= 0.80"},
+        "thresholds": {"review": review, "decline": decline, "rule": f"decline = lowest threshold with validation precision >= {DECLINE_PRECISION}; review = lowest threshold with validation precision >= {REVIEW_PRECISION}"},
         "val": {"pr_auc": round(average_precision(yva, pv), 4), "review": pr_at(yva, pv, review), "decline": pr_at(yva, pv, decline)},
         "test": test, "baseline": base, "kiln_vs_onnxruntime_max_abs_err": err,
         "onnx_bytes": onnx_path.stat().st_size, "kiln_bytes": kiln_path.stat().st_size, "train_seconds": round(time.time() - t0)})

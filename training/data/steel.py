@@ -52,19 +52,19 @@ def _crazing(rng, s, img):
             step = rng.uniform(0.02, 0.06) * s
             x, y = x + step * np.cos(ang), y + step * np.sin(ang)
             pts.append((x, y))
-        d.line(pts, fill=255, width=1)
-    return img - rng.uniform(0.10, 0.22) * mask_array(m, 0.6 * s / 128)
+        d.line(pts, fill=255, width=max(1, round(s / 128)))
+    return img - rng.uniform(0.15, 0.3) * mask_array(m, 0.6 * s / 128)
 
 
 def _inclusion(rng, s, img):
     m, d = blank_mask(s)
     for _ in range(rng.integers(1, 5)):
         x, y = rng.uniform(0.1, 0.9, 2) * s
-        L, W = rng.uniform(0.08, 0.3) * s, rng.uniform(0.015, 0.05) * s
+        L, W = rng.uniform(0.08, 0.3) * s, rng.uniform(0.025, 0.06) * s
         d.ellipse([x - L / 2, y - W / 2, x + L / 2, y + W / 2], fill=255)
     a = mask_array(m, 1.0 * s / 128) * (0.7 + 0.3 * smooth_noise(rng, s, s, 16).clip(-1, 1))
     sign = -1 if rng.random() < 0.8 else 1
-    return img + sign * rng.uniform(0.15, 0.3) * a
+    return img + sign * rng.uniform(0.2, 0.35) * a
 
 
 def _patches(rng, s, img):
@@ -96,9 +96,9 @@ def _scratches(rng, s, img):
         for t in np.linspace(-0.5, 0.5, 5):
             a = ang + rng.normal(0, 0.05)
             pts.append((x + t * L * np.cos(a), y + t * L * np.sin(a)))
-        d.line(pts, fill=255, width=int(rng.integers(1, 3) * s / 128 + 0.5) or 1)
+        d.line(pts, fill=255, width=max(1, round(rng.integers(1, 3) * s / 128)))
     sign = -1 if rng.random() < 0.6 else 1
-    return img + sign * rng.uniform(0.15, 0.3) * mask_array(m, 0.5 * s / 128)
+    return img + sign * rng.uniform(0.2, 0.35) * mask_array(m, 0.5 * s / 128)
 
 
 def _none(rng, s, img):

@@ -6,7 +6,8 @@ log-normal amounts, a channel mix of POS 55 %, e-commerce 30 %, ATM 10 %, MOTO 5
 distances from home (with occasional travel abroad) and mostly long-standing accounts.
 
 Fraud (about 1 % of rows) is a mixture of five patterns, each made noisy on purpose so the
-task is not trivially separable (and a share of legitimate rows mimics them: night owls,
+task is not trivially separable (30 % of fraud rows revert hour, merchant novelty, activity
+count and distance to legitimate-looking values, and a share of legitimate rows mimics them: night owls,
 travellers, new customers making big first purchases):
 
 * night e-commerce burst  - card-not-present at 00-05h, digital goods / electronics /
@@ -17,6 +18,9 @@ travellers, new customers making big first purchases):
   than the last 24 h of activity
 * new account             - tenure under 45 days, money transfers / digital goods, large sums
 * ATM cash-out            - skimmed card used at a foreign ATM at night
+
+Label noise as in real data: 10 % of fraud rows are drawn from the legitimate distribution
+(undetectable from these features) and 0.2 % of legitimate rows follow a fraud pattern.
 """
 import numpy as np
 
@@ -132,9 +136,11 @@ def _fraud(rng, n):
             r["amount_sum_24h"][m] = r["txn_count_24h"][m] * 300.0
     r["card_present"] = np.isin(r["channel"], ["pos", "atm"])
     # some fraud hides well: revert a few fields to legit-looking values
-    hide = rng.random(n) < 0.15
+    hide = rng.random(n) < 0.3
     r["hour"][hide] = rng.integers(9, 20, hide.sum())
-    r["is_new_merchant"][hide] = False
+    r["is_new_merchant"][hide] = rng.random(hide.sum()) < 0.2
+    r["txn_count_24h"][hide] = rng.poisson(1.8, hide.sum())
+    r["distance_from_home_km"][hide] = np.round(np.exp(rng.normal(np.log(6), 1.0, hide.sum())), 1)
     return r
 
 
@@ -143,6 +149,15 @@ def dataset(seed: int, n: int, fraud_rate=0.01):
     rng = np.random.default_rng(seed)
     nf = int(rng.binomial(n, fraud_rate))
     a, b = _legit(rng, n - nf), _fraud(rng, nf)
+    # label noise that real data has too: 10 % of fraud is indistinguishable from normal spending
+    # (e.g. account takeover buying the usual things), and 0.2 % of legitimate rows follow a
+    # fraud pattern (gamers buying at night, travellers withdrawing cash abroad, big first buys)
+    stealth = np.where(rng.random(nf) < 0.10)[0]
+    look = np.where(rng.random(n - nf) < 0.002)[0]
+    c, d = _legit(rng, len(stealth)), _fraud(rng, len(look))
+    for k in FIELDS:
+        b[k][stealth] = c[k]
+        a[k][look] = d[k]
     cols = {k: np.concatenate([a[k], b[k]]) for k in FIELDS}
     y = np.concatenate([np.zeros(n - nf, int), np.ones(nf, int)])
     perm = rng.permutation(n)
