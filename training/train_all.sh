@@ -30,4 +30,5 @@ for m in "${models[@]}"; do
   nice -n 19 "$VENV/bin/python" "training/train_$m.py"
 done
 nice -n 19 "$VENV/bin/python" training/model_cards.py
+nice -n 19 "$VENV/bin/python" training/check_models.py
 du -sh models/*/ | sed 's/^/size /'

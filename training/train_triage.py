@@ -16,8 +16,8 @@ from data import radiograph  # noqa: E402
 NAME = "medical_triage"
 LABELS = radiograph.LABELS
 QUICK = os.environ.get("QUICK") == "1"
-N_TRAIN, N_VAL, N_TEST = (40, 20, 20) if QUICK else (500, 100, 150)
-EPOCHS = 1 if QUICK else int(os.environ.get("EPOCHS", 8))
+N_TRAIN, N_VAL, N_TEST = (40, 20, 20) if QUICK else (800, 100, 150)
+EPOCHS = 1 if QUICK else int(os.environ.get("EPOCHS", 16))
 
 
 def build():

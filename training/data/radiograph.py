@@ -85,7 +85,7 @@ def _routine(rng, s, img, lung, boxes):
     if kind == 0:
         for _ in range(rng.integers(1, 3)):
             x, y, _ = _in_lung(rng, boxes, s)
-            img = img + rng.uniform(0.08, 0.16) * _blob(s, x, y, rng.uniform(0.02, 0.04) * s, 1.0 * s / 128)
+            img = img + rng.uniform(0.1, 0.18) * _blob(s, x, y, rng.uniform(0.02, 0.04) * s, 1.0 * s / 128)
     elif kind == 1:
         x, y, _ = _in_lung(rng, boxes, s)
         m, d = blank_mask(s)
