@@ -44,7 +44,7 @@ regenerates the data from fixed seeds, trains, writes `source/model.onnx` with `
 """
 
 
-def image_card(name, key, title, cfg, m, exp, *, data_md, arch_md, use_md, extra_md=""):
+def image_card(name, key, title, cfg, m, exp, *, data_md, arch_md, use_md, aug, extra_md=""):
     p = cfg["parameters"]
     t = m["test"]
     img = p["image"]
@@ -59,7 +59,7 @@ def image_card(name, key, title, cfg, m, exp, *, data_md, arch_md, use_md, extra
              f"{m['params']:,} parameters; `source/model.onnx` {kb(m['onnx_bytes'])}, `1/model.kiln` {kb(m['kiln_bytes'])}.",
              "", "## Training", "",
              f"JAX, AdamW (lr 3e-3 warm-up + cosine decay, weight decay 1e-4), batch 64, {m['epochs']} epochs, "
-             "cross-entropy with label smoothing 0.05, random flips; BatchNorm statistics are folded into the "
+             f"cross-entropy with label smoothing 0.05, {aug}; BatchNorm statistics are folded into the "
              "convolutions at export. Final validation accuracy "
              f"{m['history'][-1]['val_acc']:.3f}.", "",
              "## Metrics (held-out synthetic test set, measured on the exported ONNX graph)", "",
@@ -94,6 +94,7 @@ def defect():
     p, d = cfg["parameters"], m["test"]["defective_vs_ok"]
     return image_card(
         "defect_detection", "defect", "steel surface defect classifier", cfg, m, exp,
+        aug="random horizontal and vertical flips",
         data_md="Synthetic hot-rolled steel strip images (`training/data/steel.py`): a grey texture with rolling "
                 "marks, grain noise, an illumination gradient and vignetting, a slight colour tint, and one of five "
                 "defect kinds modelled on the NEU surface-defect classes — crazing (a network of fine dark cracks), "
@@ -121,6 +122,7 @@ def triage():
     p, r = cfg["parameters"], m["test"]["review"]
     return image_card(
         "medical_triage", "triage", "radiograph worklist triage (decision support)", cfg, m, exp,
+        aug="random left-right flips",
         data_md="Synthetic frontal chest radiograph-like grayscale images (`training/data/radiograph.py`): body "
                 "outline, two dark lung fields with fine texture, mediastinum, spine, heart shadow, diaphragm, "
                 "clavicles and ribs, with random geometry, gamma, contrast, density variation and noise. "
