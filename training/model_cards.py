@@ -246,6 +246,8 @@ def reco():
         "## Metrics (held-out last purchase of every user, seen items excluded, exported ONNX graph)", "",
         table([["model, known user + last 10 purchases", t["known_user"]["recall@10"], t["known_user"]["ndcg@10"]],
                ["model, unknown user (history only)", t["history_only"]["recall@10"], t["history_only"]["ndcg@10"]],
+               ["model, known user, no history (`{\"user_id\": ...}` alone)", t["known_user_no_history"]["recall@10"],
+                t["known_user_no_history"]["ndcg@10"]],
                ["popularity baseline", t["popularity_baseline"]["recall@10"], t["popularity_baseline"]["ndcg@10"]]],
               ["ranker", "recall@10", "NDCG@10"]), "",
         "(One held-out item per user, so recall@10 is the hit rate.)", "",
