@@ -1,0 +1,1 @@
+"""Synthetic data generators for the shipped Kiln models (all seeded, no downloads)."""
