@@ -31,7 +31,7 @@ extension ModelConfig {
                 throw RepositoryError(model: folderName, "config.json: kind '\(config.kind)' is not one of \(kinds.joined(separator: ", "))")
             }
         }
-        if let v = object["max_batch_size"] { config.maxBatchSize = try reader.int(v, "max_batch_size", 1...1024) }
+        if let v = object["max_batch_size"] { config.maxBatchSize = try reader.int(v, "max_batch_size", 1...65536) }
         if let v = object["max_queue_size"] { config.maxQueueSize = try reader.int(v, "max_queue_size", 1...1_000_000) }
         if let v = object["instance_count"] { config.instanceCount = try reader.int(v, "instance_count", 1...64) }
         if let v = object["threads"] { config.threads = try reader.int(v, "threads", 0...256) }

@@ -32,7 +32,7 @@ import Testing
         (#"{"max_batch": 4}"#, "unknown key 'max_batch'"),
         (#"{"name": "other"}"#, "differs from its folder"),
         (#"{"kind": "toaster"}"#, "kind 'toaster'"),
-        (#"{"max_batch_size": 0}"#, "max_batch_size must be an integer in 1...1024"),
+        (#"{"max_batch_size": 0}"#, "max_batch_size must be an integer in 1...65536"),
         (#"{"max_batch_size": 2.5}"#, "max_batch_size must be an integer"),
         (#"{"threads": "2"}"#, "threads must be an integer"),
         (#"{"dynamic_batching": {"preferred_batch_sizes": [16]}}"#, "preferred_batch_sizes must be an integer in 1...8"),
