@@ -11,10 +11,8 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses JSON text (configuration files: not a hot path, so Foundation's decoder).
-    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-    }
+    /// Parses JSON text: exactly one value, nothing after it but whitespace.
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? { JSONParser.parse(bytes) }
 
     public var doubleValue: Double? { if case .number(let d) = self { d } else { nil } }
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
