@@ -12,7 +12,7 @@ let engineSettings: [SwiftSetting] =
 
 /// Kiln: an HTTP inference server for industry AI services.
 /// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib;
-/// kiln → ModelConvert → TensorEngine → COpenBLAS, COpenSSL, CZlib.
+/// kiln → ModelConvert → TensorEngine → CKilnKernels, COpenBLAS, COpenSSL, CZlib.
 /// The C system libraries are module maps over Debian's -dev packages.
 let package = Package(
     name: "Kiln",
@@ -35,6 +35,10 @@ let package = Package(
         // GNU-only syscalls (accept4, sched_getaffinity) behind a two-function C shim.
         .target(name: "CSystemShims"),
 
+        // The engine's own pre-packed SGEMM micro-kernels (AVX-512F, AVX2+FMA, portable C),
+        // compiled for baseline x86-64 with per-function targets and picked at run time.
+        .target(name: "CKilnKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
         // MARK: Libraries.
         .target(name: "HTTPCore", dependencies: ["CZlib"]),
         .target(
@@ -52,7 +56,7 @@ let package = Package(
         ),
 
         // Shared tensor engine: OpenBLAS for GEMM, OpenSSL for .kiln checksums, zlib's CRC-32.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib", "CSystemShims"], swiftSettings: engineSettings),
+        .target(name: "TensorEngine", dependencies: ["CKilnKernels", "COpenBLAS", "COpenSSL", "CZlib", "CSystemShims"], swiftSettings: engineSettings),
 
         // ONNX → .kiln. Only the CLI links it; the serving path never does.
         .target(
