@@ -47,7 +47,7 @@ public final class PackedOperand: @unchecked Sendable {
 
     deinit { UnsafeMutableRawPointer(panels).deallocate() }
 
-    /// Array convenience (tests).
+    /// Array convenience (tests, weights re-laid out at load).
     public static func packing(
         _ source: [Float], side: Side, outer: Int, k: Int, outerStride: Int, kStride: Int, scale: Float = 1,
         isa: kiln_gemm_isa = GEMMKernel.isa

@@ -1,10 +1,12 @@
 import COpenBLAS
+import CKilnKernels
 
 /// The weights of one ONNX recurrent operator (LSTM: 4 gates, GRU: 3), re-laid out once at
 /// load for the two products every run makes, and owned so a run never touches the file's
 /// layout again:
 /// - the input projection of all time steps and all directions, `X·Wᵀ + bias`, as a single
-///   sgemm: a time-independent product should not be paid `seq` times as thin GEMMs;
+///   GEMM on Kiln's packed kernel: a time-independent product should not be paid `seq`
+///   times as thin GEMMs;
 /// - the recurrent product `h·Rᵀ` of one direction at one step, for any column block
 ///   (GRU needs its z,r block and its h block separately).
 /// Weights are stored transposed (`[K, gates·hidden]`) so both products are NoTrans GEMMs
@@ -14,8 +16,9 @@ struct RecurrentWeights: Sendable {
     let gates: Int
     let inputSize: Int
     let hiddenSize: Int
-    /// Wᵀ of every direction side by side, `[input, directions·gates·hidden]`.
-    let inputWeightsT: [Float]
+    /// Wᵀ of every direction side by side, `[input, directions·gates·hidden]`, packed as the
+    /// B operand of the projection.
+    let inputWeights: PackedOperand
     /// Rᵀ of each direction, `[directions][hidden, gates·hidden]`.
     let recurrentWeightsT: [Float]
     /// Rᵀ again, cut into panels of eight gate columns for `RecurrentProduct`:
@@ -60,7 +63,7 @@ struct RecurrentWeights: Sendable {
                 for k in 0..<hiddenSize { rt[(d * hiddenSize + k) * gw + row] = r[(d * gw + row) * hiddenSize + k] }
             }
         }
-        inputWeightsT = wt
+        inputWeights = PackedOperand.packing(wt, side: .b, outer: pw, k: inputSize, outerStride: 1, kStride: pw)
         recurrentWeightsT = rt
         var panels: [Float] = []
         if hiddenSize % RecurrentProduct.lanes == 0 {
@@ -99,16 +102,12 @@ struct RecurrentWeights: Sendable {
 
     /// `out[rows, projectionWidth] = x[rows, input] · Wᵀ + projectionBias`, where `rows` is
     /// seq·batch (ONNX X is `[seq, batch, input]`, so its rows are already time-major).
-    func project(x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        let pw = projectionWidth
+    func project(x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, threads: Int = 1) {
         guard rows > 0 else { return }
         projectionBias.withUnsafeBufferPointer { b in
-            for i in 0..<rows { (out + i * pw).update(from: b.baseAddress!, count: pw) }
-        }
-        inputWeightsT.withUnsafeBufferPointer { wt in
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(pw), Int32(inputSize),
-                1, x, Int32(inputSize), wt.baseAddress!, Int32(pw), 1, out, Int32(pw))
+            GEMMKernel.packedB(
+                a: x, rs: inputSize, cs: 1, m: rows, inputWeights, c: out, ldc: projectionWidth,
+                epilogue: .make(biasColumn: b.baseAddress!), threads: threads)
         }
     }
 
