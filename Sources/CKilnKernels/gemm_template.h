@@ -9,6 +9,12 @@
 
 #define KK_NR (KK_VW * KK_NV)
 #define KK_INLINE static inline __attribute__((always_inline))
+/// Up to this many rows of A the packed-A driver reads B in place instead of copying it
+/// (measured on MobileNetV2's 1×1 convs: M = 16, K = 96, N = 3136 ran 1.3× faster in place;
+/// at M = 64 the copy and in-place run alike).
+#ifndef KK_IN_PLACE_MAX_M
+#define KK_IN_PLACE_MAX_M 32
+#endif
 
 // ext_vector_type (a clang extension) converts a scalar by splatting it: one broadcast,
 // where `zero + s` on a GCC vector costs an extra add (x + 0 is not x for -0.0).
@@ -36,11 +42,12 @@ KK_INLINE float KK_FN(finish1)(float x, const float *p, int i, int j, const kiln
 
 /// One MRC × (NVC·VW) tile of C over kc steps. `packed`: A is a packed panel (MR floats per
 /// step); otherwise row i of A starts at a + i·rs and steps by cs (rows past `mr` repeat the
-/// last valid row, whose results are not stored). B is always a packed panel (NR per step).
+/// last valid row, whose results are not stored). B's rows are `ldbk` apart: NR in a packed
+/// panel, or the row stride of B read in place (whole vectors only, so never past its end).
 /// (i0, j0) locate the tile in the whole product, for the biases.
 KK_INLINE void KK_FN(tile)(
     const int MRC, const int NVC, const int packed, int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs,
-    const float *b, float *c, ptrdiff_t ldc, int mr, int nr, const kiln_gemm_epilogue *e, int i0, int j0) {
+    const float *b, ptrdiff_t ldbk, float *c, ptrdiff_t ldc, int mr, int nr, const kiln_gemm_epilogue *e, int i0, int j0) {
     KK_V acc[KK_MR][KK_NV];
 #pragma clang loop unroll(full)
     for (int i = 0; i < MRC; i++)
@@ -50,7 +57,7 @@ KK_INLINE void KK_FN(tile)(
         for (int k = 0; k < kc; k++) {
             KK_V bv[KK_NV];
 #pragma clang loop unroll(full)
-            for (int v = 0; v < NVC; v++) bv[v] = KK_FN(load)(b + (ptrdiff_t)k * KK_NR + v * KK_VW);
+            for (int v = 0; v < NVC; v++) bv[v] = KK_FN(load)(b + (ptrdiff_t)k * ldbk + v * KK_VW);
 #pragma clang loop unroll(full)
             for (int i = 0; i < MRC; i++) {
                 KK_V ai = KK_FN(splat)(a[(ptrdiff_t)k * KK_MR + i]);
@@ -65,7 +72,7 @@ KK_INLINE void KK_FN(tile)(
         for (int k = 0; k < kc; k++) {
             KK_V bv[KK_NV];
 #pragma clang loop unroll(full)
-            for (int v = 0; v < NVC; v++) bv[v] = KK_FN(load)(b + (ptrdiff_t)k * KK_NR + v * KK_VW);
+            for (int v = 0; v < NVC; v++) bv[v] = KK_FN(load)(b + (ptrdiff_t)k * ldbk + v * KK_VW);
 #pragma clang loop unroll(full)
             for (int i = 0; i < MRC; i++) {
                 KK_V ai = KK_FN(splat)(row[i][(ptrdiff_t)k * cs]);
@@ -104,11 +111,11 @@ KK_INLINE void KK_FN(tile)(
 
 /// Packed-A tiles: MRC is always MR (the panel is zero-padded); NVC covers nr.
 static void KK_FN(tile_packed_a)(
-    int nv, int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int mr, int nr,
+    int nv, int kc, const float *a, const float *b, ptrdiff_t ldbk, float *c, ptrdiff_t ldc, int mr, int nr,
     const kiln_gemm_epilogue *e, int i0, int j0) {
     switch (nv) {
 #define KK_CASE(NVC) \
-    case NVC: KK_FN(tile)(KK_MR, (NVC) <= KK_NV ? (NVC) : KK_NV, 1, kc, a, 1, KK_MR, b, c, ldc, mr, nr, e, i0, j0); return;
+    case NVC: KK_FN(tile)(KK_MR, (NVC) <= KK_NV ? (NVC) : KK_NV, 1, kc, a, 1, KK_MR, b, ldbk, c, ldc, mr, nr, e, i0, j0); return;
         KK_CASE(1)
         KK_CASE(2)
         KK_CASE(3)
@@ -120,10 +127,10 @@ static void KK_FN(tile_packed_a)(
 /// Strided-A tiles for one row count MRC: dispatch on the vector count.
 #define KK_STRIDED_NV(MRC)                                                                                     \
     switch (nv) {                                                                                              \
-    case 1: KK_FN(tile)(MRC, 1, 0, kc, a, rs, cs, b, c, ldc, mr, nr, e, i0, j0); return;                        \
-    case 2: KK_FN(tile)(MRC, 2 <= KK_NV ? 2 : KK_NV, 0, kc, a, rs, cs, b, c, ldc, mr, nr, e, i0, j0); return;   \
-    case 3: KK_FN(tile)(MRC, 3 <= KK_NV ? 3 : KK_NV, 0, kc, a, rs, cs, b, c, ldc, mr, nr, e, i0, j0); return;   \
-    default: KK_FN(tile)(MRC, KK_NV, 0, kc, a, rs, cs, b, c, ldc, mr, nr, e, i0, j0); return;                   \
+    case 1: KK_FN(tile)(MRC, 1, 0, kc, a, rs, cs, b, KK_NR, c, ldc, mr, nr, e, i0, j0); return;                        \
+    case 2: KK_FN(tile)(MRC, 2 <= KK_NV ? 2 : KK_NV, 0, kc, a, rs, cs, b, KK_NR, c, ldc, mr, nr, e, i0, j0); return;   \
+    case 3: KK_FN(tile)(MRC, 3 <= KK_NV ? 3 : KK_NV, 0, kc, a, rs, cs, b, KK_NR, c, ldc, mr, nr, e, i0, j0); return;   \
+    default: KK_FN(tile)(MRC, KK_NV, 0, kc, a, rs, cs, b, KK_NR, c, ldc, mr, nr, e, i0, j0); return;                   \
     }
 
 /// Strided-A tiles: rows and vectors both specialised, so a 1-row product (batch 1) does
@@ -147,24 +154,35 @@ static void KK_FN(tile_strided_a)(
 void KK_FN(run_packed_a)(
     int m, int k, const float *pa, const float *b, ptrdiff_t ldb, int n0, int n1, float *c, ptrdiff_t ldc,
     const kiln_gemm_epilogue *e, float *work) {
+    // With few A panels a copy of B costs more than it saves (each B element then feeds
+    // only m multiply-adds), so whole-width panels are read in place; only the ragged last
+    // panel is copied, zero-padded, so no load runs past B.
+    const int in_place = m <= KK_IN_PLACE_MAX_M;
     for (int j0 = n0; j0 < n1; j0 += KK_NR) {
         const int nr = n1 - j0 < KK_NR ? n1 - j0 : KK_NR;
-        // B's micro-panel for these columns, all K rows: it stays in L1/L2 while every
-        // A panel streams past it.
-        for (int kk = 0; kk < k; kk++) {
-            const float *src = b + (ptrdiff_t)kk * ldb + j0;
-            float *d = work + (ptrdiff_t)kk * KK_NR;
-            if (nr == KK_NR) {
-                memcpy(d, src, KK_NR * sizeof(float));
-            } else {
-                memcpy(d, src, (size_t)nr * sizeof(float));
-                memset(d + nr, 0, (size_t)(KK_NR - nr) * sizeof(float));
+        const float *panel = work;
+        ptrdiff_t ldbk = KK_NR;
+        if (in_place && nr == KK_NR) {
+            panel = b + j0;
+            ldbk = ldb;
+        } else {
+            // B's micro-panel for these columns, all K rows: it stays in L1/L2 while every
+            // A panel streams past it.
+            for (int kk = 0; kk < k; kk++) {
+                const float *src = b + (ptrdiff_t)kk * ldb + j0;
+                float *d = work + (ptrdiff_t)kk * KK_NR;
+                if (nr == KK_NR) {
+                    memcpy(d, src, KK_NR * sizeof(float));
+                } else {
+                    memcpy(d, src, (size_t)nr * sizeof(float));
+                    memset(d + nr, 0, (size_t)(KK_NR - nr) * sizeof(float));
+                }
             }
         }
         const int nv = (nr + KK_VW - 1) / KK_VW;
         for (int i0 = 0; i0 < m; i0 += KK_MR) {
             const int mr = m - i0 < KK_MR ? m - i0 : KK_MR;
-            KK_FN(tile_packed_a)(nv, k, pa + (ptrdiff_t)i0 * k, work, c + (ptrdiff_t)i0 * ldc + j0, ldc, mr, nr, e, i0, j0);
+            KK_FN(tile_packed_a)(nv, k, pa + (ptrdiff_t)i0 * k, panel, ldbk, c + (ptrdiff_t)i0 * ldc + j0, ldc, mr, nr, e, i0, j0);
         }
     }
 }
