@@ -21,6 +21,10 @@ struct RecurrentWeights: Sendable {
     let inputWeights: PackedOperand
     /// Rᵀ of each direction, `[directions][hidden, gates·hidden]`.
     let recurrentWeightsT: [Float]
+    /// Rᵀ of each direction packed as a B operand for Kiln's GEMM, used when a step needs all
+    /// of a direction's gate columns (LSTM): 8 × 48 AVX-512 tiles cover a batch-8 step in
+    /// one pass over Rᵀ.
+    let recurrentPacked: [PackedOperand]
     /// Rᵀ again, cut into panels of eight gate columns for `RecurrentProduct`:
     /// `[directions][gates·hidden / 8][hidden][8]`, so a panel streams contiguously through
     /// the whole k loop. Empty when hidden is not a multiple of 8 (then BLAS does the product).
@@ -65,6 +69,11 @@ struct RecurrentWeights: Sendable {
         }
         inputWeights = PackedOperand.packing(wt, side: .b, outer: pw, k: inputSize, outerStride: 1, kStride: pw)
         recurrentWeightsT = rt
+        recurrentPacked = (0..<directions).map { d in
+            rt.withUnsafeBufferPointer {
+                PackedOperand(side: .b, outer: gw, k: hiddenSize, source: $0.baseAddress! + d * hiddenSize * gw, outerStride: 1, kStride: gw)
+            }
+        }
         var panels: [Float] = []
         if hiddenSize % RecurrentProduct.lanes == 0 {
             let lanes = RecurrentProduct.lanes, count = gw / lanes
@@ -111,6 +120,10 @@ struct RecurrentWeights: Sendable {
         }
     }
 
+    /// Batch rows from which a whole-gate step runs on the packed GEMM rather than
+    /// `RecurrentProduct`.
+    static let packedRecurrenceMinBatch = 1
+
     /// `out[batch, columns.count] = h[batch, hidden] · Rᵀ[:, columns]` for one direction,
     /// `out` rows `ldOut` apart. With hidden a multiple of 8 (columns then start and end on
     /// panel boundaries) our own kernel over the panels packed at load (`RecurrentProduct`);
@@ -127,6 +140,15 @@ struct RecurrentWeights: Sendable {
         addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0
     ) {
         let gw = gateWidth, hs = hiddenSize
+        if columns == 0..<gw && batch >= Self.packedRecurrenceMinBatch {
+            if let addend {
+                for b in 0..<batch { (out + b * ldOut).update(from: addend + b * ldAddend, count: gw) }
+            }
+            GEMMKernel.packedB(
+                a: h, rs: hs, cs: 1, m: batch, recurrentPacked[d], c: out, ldc: ldOut, epilogue: .make(accumulate: addend != nil),
+                threads: 1)
+            return
+        }
         if !recurrentPanels.isEmpty {
             recurrentPanels.withUnsafeBufferPointer { rp in
                 let lanes = RecurrentProduct.lanes
