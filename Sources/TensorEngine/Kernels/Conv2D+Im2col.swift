@@ -2,13 +2,14 @@
 /// [C/g·kH·kW, rows·oW] (im2col) and multiply it by the group's packed filters.
 ///
 /// Why bands rather than the whole image: the unfolded matrix is kH·kW times the input
-/// (29 MB for a 3×3, 256-channel 56×56 layer), so it is capped; below the cap the whole
-/// image is one band.
+/// (29 MB for a 3×3, 256-channel 56×56 layer); a band that stays in L2 is still there when
+/// the GEMM packs it. Below the cap the whole image is one band.
 extension Conv2DKernel {
-    /// Largest im2col band in floats (8 MiB). Measured on the 3×3, 64→64, 56×56 layer with
-    /// OpenBLAS: few-hundred-column products split badly across two threads, so bands are as
-    /// large as the cap allows (our GEMM splits a band by output tiles the same way).
-    static let bandFloats = 1 << 21
+    /// Largest im2col band in floats (2 MiB). Measured on resnet18_gray at batch 1 with Kiln's
+    /// GEMM: 2 MiB and 1 MiB bands ran 43–45 ms, 8 MiB bands (sized for OpenBLAS, whose
+    /// threads split small products badly) 45–47 ms, and 256 KiB bands 50 ms (the filters are
+    /// streamed once per band).
+    static let bandFloats = 1 << 19
 
     /// Rows of the im2col matrix: C/g · kH · kW (the GEMM's K).
     var im2colRows: Int { parameters.inChannelsPerGroup * parameters.kernelHeight * parameters.kernelWidth }
