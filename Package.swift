@@ -13,7 +13,7 @@ let engineSettings: [SwiftSetting] =
 /// Kiln: an HTTP inference server for industry AI services.
 /// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib;
 /// InferenceServer → Workers → Imaging → TensorEngine, HTTPCore, CJPEG, CPNG (via CImageShims);
-/// kiln → ModelConvert → TensorEngine → COpenBLAS, COpenSSL, CZlib.
+/// kiln → ModelConvert → TensorEngine → CKilnKernels, COpenBLAS, COpenSSL, CZlib.
 /// The C system libraries are module maps over Debian's -dev packages.
 let package = Package(
     name: "Kiln",
@@ -40,6 +40,10 @@ let package = Package(
         // libjpeg/libpng fail by longjmp, which Swift cannot catch: setjmp wrappers in C.
         .target(name: "CImageShims", dependencies: ["CJPEG", "CPNG"]),
 
+        // The engine's own pre-packed SGEMM micro-kernels (AVX-512F, AVX2+FMA, portable C),
+        // compiled for baseline x86-64 with per-function targets and picked at run time.
+        .target(name: "CKilnKernels", cSettings: [.unsafeFlags(["-O3"])]),
+
         // MARK: Libraries.
         .target(name: "HTTPCore", dependencies: ["CZlib"]),
         .target(
@@ -60,7 +64,7 @@ let package = Package(
         ),
 
         // Shared tensor engine: OpenBLAS for GEMM, OpenSSL for .kiln checksums, zlib's CRC-32.
-        .target(name: "TensorEngine", dependencies: ["COpenBLAS", "COpenSSL", "CZlib", "CSystemShims"], swiftSettings: engineSettings),
+        .target(name: "TensorEngine", dependencies: ["CKilnKernels", "COpenBLAS", "COpenSSL", "CZlib", "CSystemShims"], swiftSettings: engineSettings),
 
         // JPEG/PNG decode, resize and normalise into input tensors; image bytes from requests.
         .target(

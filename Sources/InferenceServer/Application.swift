@@ -23,9 +23,8 @@ public final class Application: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         let cores = System.coreCount
-        // Executions hold core tokens for their engine threads; OpenBLAS's own pool is
-        // sized to the cores once, and the budget keeps executions from exceeding it.
-        GEMMKernel.setThreads(cores)
+        // Executions hold core tokens for their engine threads (the engine's own workers);
+        // OpenBLAS is pinned to one thread by the engine, so nothing else adds threads.
         let pool = ComputePool(threads: configuration.computeThreads > 0 ? configuration.computeThreads : cores)
         models = ModelManager(
             root: configuration.models, mode: ModelManager.ControlMode(rawValue: configuration.modelControlMode) ?? .poll,

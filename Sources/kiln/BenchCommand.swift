@@ -30,7 +30,6 @@ struct BenchCommand: ParsableCommand {
             let graph = try GraphModel(file: try KilnFile.open(path: model))
             if !json { print("model \(graph.metadata.name), OpenBLAS core \(GEMMKernel.coreName)") }
             for t in threadCounts {
-                GEMMKernel.setThreads(t)
                 for b in batches {
                     let plan = try ExecutionPlan(model: graph, batch: b, threads: t)
                     let r = try PlanBenchmark.run(plan, iterations: iterations)

@@ -32,7 +32,6 @@ struct InferCommand: ParsableCommand {
                 throw ValidationError("the model has no input '\(name)'; inputs: \(graph.inputs.map(\.name).joined(separator: ", "))")
             }
             let batch = graph.inputs.first { $0.hasDynamicBatch }.flatMap { given[$0.name]?.shape.dims.first } ?? 1
-            GEMMKernel.setThreads(threads)
             let plan = try ExecutionPlan(model: graph, batch: batch, threads: threads)
             let outputs = try plan.run(named: given)
             try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)

@@ -1,17 +1,15 @@
-import COpenBLAS
-
 /// The general path: unfold the input patches of a band of output rows into a matrix
-/// [C/g·kH·kW, rows·oW] (im2col) and multiply it by the group's weights with one sgemm.
+/// [C/g·kH·kW, rows·oW] (im2col) and multiply it by the group's packed filters.
 ///
 /// Why bands rather than the whole image: the unfolded matrix is kH·kW times the input
-/// (29 MB for a 3×3, 256-channel 56×56 layer), so it is capped; below the cap the whole
-/// image is one band.
+/// (29 MB for a 3×3, 256-channel 56×56 layer); a band that stays in L2 is still there when
+/// the GEMM packs it. Below the cap the whole image is one band.
 extension Conv2DKernel {
-    /// Largest im2col band in floats (8 MiB). Measured on the 3×3, 64→64, 56×56 layer: with
-    /// one BLAS thread 1 MiB bands and one 7 MiB band run alike (≈ 89 GFLOP/s), but with two
-    /// BLAS threads each few-hundred-column sgemm splits badly (112 GFLOP/s with 1 MiB bands,
-    /// 130–150 with one band), so bands are as large as the cap allows.
-    static let bandFloats = 1 << 21
+    /// Largest im2col band in floats (2 MiB). Measured on resnet18_gray at batch 1 with Kiln's
+    /// GEMM: 2 MiB and 1 MiB bands ran 43–45 ms, 8 MiB bands (sized for OpenBLAS, whose
+    /// threads split small products badly) 45–47 ms, and 256 KiB bands 50 ms (the filters are
+    /// streamed once per band).
+    static let bandFloats = 1 << 19
 
     /// Rows of the im2col matrix: C/g · kH · kW (the GEMM's K).
     var im2colRows: Int { parameters.inChannelsPerGroup * parameters.kernelHeight * parameters.kernelWidth }
@@ -31,24 +29,20 @@ extension Conv2DKernel {
         let k = im2colRows
         let (cg, mg) = (p.inChannelsPerGroup, p.outChannelsPerGroup)
         let band = bandRows(outHeight: oH, outWidth: oW)
-        weights.withUnsafeBufferPointer { w in
-            for n in 0..<batch {
-                for g in 0..<p.group {
-                    let image = input + (n * p.inChannels + g * cg) * height * width
-                    let out = output + (n * p.outChannels + g * mg) * oH * oW
-                    var oh0 = 0
-                    while oh0 < oH {
-                        let rows = min(band, oH - oh0)
-                        let columns = rows * oW
-                        unfold(image, height: height, width: width, firstRow: oh0, rows: rows, outWidth: oW, into: workspace, threads: threads)
-                        let c = out + oh0 * oW
-                        let beta = prologue(c, rows: mg, columns: columns, leadingDimension: oH * oW, firstChannel: g * mg)
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(mg), Int32(columns), Int32(k),
-                            1, w.baseAddress! + g * mg * k, Int32(k), workspace, Int32(columns), beta, c, Int32(oH * oW))
-                        epilogue(c, rows: mg, columns: columns, leadingDimension: oH * oW)
-                        oh0 += rows
-                    }
+        let panels = GEMMKernel.packedAWorkspaceCount(k: k, threads: threads)
+        let columnsBuffer = workspace + panels
+        for n in 0..<batch {
+            for g in 0..<p.group {
+                let image = input + (n * p.inChannels + g * cg) * height * width
+                let out = output + (n * p.outChannels + g * mg) * oH * oW
+                var oh0 = 0
+                while oh0 < oH {
+                    let rows = min(band, oH - oh0)
+                    unfold(image, height: height, width: width, firstRow: oh0, rows: rows, outWidth: oW, into: columnsBuffer, threads: threads)
+                    gemm(
+                        group: g, b: columnsBuffer, columns: rows * oW, c: out + oh0 * oW, ldc: oH * oW, workspace: workspace,
+                        threads: threads)
+                    oh0 += rows
                 }
             }
         }

@@ -1,8 +1,9 @@
 import COpenBLAS
 
-/// Matrix products through OpenBLAS, which wins for every shape our models have
-/// (ggml routes only large products to BLAS; at our sizes OpenBLAS's small-matrix paths
-/// are still faster than a naive Swift loop).
+/// Matrix products. Those with a constant operand (conv filters, layer weights) run on Kiln's
+/// own pre-packed kernels (`GEMMKernel+Packed.swift`); OpenBLAS keeps the rest, whose
+/// operands both change per call (attention's QKᵀ and ·V, a Gemm on two activations) and
+/// which OpenBLAS's small-matrix paths serve well.
 public enum GEMMKernel {
     /// C[M×N] = alpha · op(A) · op(B) + beta · C, row-major, leading dimensions given.
     @inline(__always)
@@ -27,8 +28,11 @@ public enum GEMMKernel {
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    /// Sets OpenBLAS's thread count (process-wide).
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// Pins OpenBLAS to one thread, once per process (every `ExecutionPlan` touches it). The
+    /// products left on OpenBLAS are small, and its worker threads spin between calls: with
+    /// two, they stole the second core from our own workers (CNNs on two threads ran at
+    /// 1.04 CPUs). Our workers parallelise the big products instead.
+    static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
     /// The CPU kernel OpenBLAS chose ("Haswell", "SkylakeX", …), for logs and `kiln inspect`.
     public static var coreName: String { String(cString: openblas_get_corename()) }

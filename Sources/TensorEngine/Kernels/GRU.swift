@@ -51,7 +51,7 @@ public struct GRUKernel: Sendable {
         seq: Int, batch: Int, workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(seq >= 0 && batch >= 0)
-        weights.project(x: x, rows: seq * batch, into: workspace)
+        weights.project(x: x, rows: seq * batch, into: workspace, threads: threads)
         let scratch = workspace + seq * batch * weights.projectionWidth
         let per = scratchPerDirection(batch: batch)
         KernelThreads.forEachChunk(count: direction.count, threads: threads) { slots, _ in

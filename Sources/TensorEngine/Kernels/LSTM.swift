@@ -58,7 +58,7 @@ public struct LSTMKernel: Sendable {
         seq: Int, batch: Int, workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(seq >= 0 && batch >= 0)
-        weights.project(x: x, rows: seq * batch, into: workspace)
+        weights.project(x: x, rows: seq * batch, into: workspace, threads: threads)
         let scratch = workspace + seq * batch * weights.projectionWidth
         let per = scratchPerDirection(batch: batch), dirs = direction.count
         let blocks = threads > dirs && batch > 1 ? min(batch, threads / dirs) : 1

@@ -1,10 +1,12 @@
 import COpenBLAS
+import CKilnKernels
 
 /// The weights of one ONNX recurrent operator (LSTM: 4 gates, GRU: 3), re-laid out once at
 /// load for the two products every run makes, and owned so a run never touches the file's
 /// layout again:
 /// - the input projection of all time steps and all directions, `X·Wᵀ + bias`, as a single
-///   sgemm: a time-independent product should not be paid `seq` times as thin GEMMs;
+///   GEMM on Kiln's packed kernel: a time-independent product should not be paid `seq`
+///   times as thin GEMMs;
 /// - the recurrent product `h·Rᵀ` of one direction at one step, for any column block
 ///   (GRU needs its z,r block and its h block separately).
 /// Weights are stored transposed (`[K, gates·hidden]`) so both products are NoTrans GEMMs
@@ -14,10 +16,15 @@ struct RecurrentWeights: Sendable {
     let gates: Int
     let inputSize: Int
     let hiddenSize: Int
-    /// Wᵀ of every direction side by side, `[input, directions·gates·hidden]`.
-    let inputWeightsT: [Float]
+    /// Wᵀ of every direction side by side, `[input, directions·gates·hidden]`, packed as the
+    /// B operand of the projection.
+    let inputWeights: PackedOperand
     /// Rᵀ of each direction, `[directions][hidden, gates·hidden]`.
     let recurrentWeightsT: [Float]
+    /// Rᵀ of each direction packed as a B operand for Kiln's GEMM, used when a step needs all
+    /// of a direction's gate columns (LSTM): 8 × 48 AVX-512 tiles cover a batch-8 step in
+    /// one pass over Rᵀ.
+    let recurrentPacked: [PackedOperand]
     /// Rᵀ again, cut into panels of eight gate columns for `RecurrentProduct`:
     /// `[directions][gates·hidden / 8][hidden][8]`, so a panel streams contiguously through
     /// the whole k loop. Empty when hidden is not a multiple of 8 (then BLAS does the product).
@@ -60,8 +67,13 @@ struct RecurrentWeights: Sendable {
                 for k in 0..<hiddenSize { rt[(d * hiddenSize + k) * gw + row] = r[(d * gw + row) * hiddenSize + k] }
             }
         }
-        inputWeightsT = wt
+        inputWeights = PackedOperand.packing(wt, side: .b, outer: pw, k: inputSize, outerStride: 1, kStride: pw)
         recurrentWeightsT = rt
+        recurrentPacked = (0..<directions).map { d in
+            rt.withUnsafeBufferPointer {
+                PackedOperand(side: .b, outer: gw, k: hiddenSize, source: $0.baseAddress! + d * hiddenSize * gw, outerStride: 1, kStride: gw)
+            }
+        }
         var panels: [Float] = []
         if hiddenSize % RecurrentProduct.lanes == 0 {
             let lanes = RecurrentProduct.lanes, count = gw / lanes
@@ -99,18 +111,18 @@ struct RecurrentWeights: Sendable {
 
     /// `out[rows, projectionWidth] = x[rows, input] · Wᵀ + projectionBias`, where `rows` is
     /// seq·batch (ONNX X is `[seq, batch, input]`, so its rows are already time-major).
-    func project(x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        let pw = projectionWidth
+    func project(x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, threads: Int = 1) {
         guard rows > 0 else { return }
         projectionBias.withUnsafeBufferPointer { b in
-            for i in 0..<rows { (out + i * pw).update(from: b.baseAddress!, count: pw) }
-        }
-        inputWeightsT.withUnsafeBufferPointer { wt in
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(pw), Int32(inputSize),
-                1, x, Int32(inputSize), wt.baseAddress!, Int32(pw), 1, out, Int32(pw))
+            GEMMKernel.packedB(
+                a: x, rs: inputSize, cs: 1, m: rows, inputWeights, c: out, ldc: projectionWidth,
+                epilogue: .make(biasColumn: b.baseAddress!), threads: threads)
         }
     }
+
+    /// Batch rows from which a whole-gate step runs on the packed GEMM rather than
+    /// `RecurrentProduct`.
+    static let packedRecurrenceMinBatch = 1
 
     /// `out[batch, columns.count] = h[batch, hidden] · Rᵀ[:, columns]` for one direction,
     /// `out` rows `ldOut` apart. With hidden a multiple of 8 (columns then start and end on
@@ -128,6 +140,15 @@ struct RecurrentWeights: Sendable {
         addend: UnsafePointer<Float>? = nil, ldAddend: Int = 0
     ) {
         let gw = gateWidth, hs = hiddenSize
+        if columns == 0..<gw && batch >= Self.packedRecurrenceMinBatch {
+            if let addend {
+                for b in 0..<batch { (out + b * ldOut).update(from: addend + b * ldAddend, count: gw) }
+            }
+            GEMMKernel.packedB(
+                a: h, rs: hs, cs: 1, m: batch, recurrentPacked[d], c: out, ldc: ldOut, epilogue: .make(accumulate: addend != nil),
+                threads: 1)
+            return
+        }
         if !recurrentPanels.isEmpty {
             recurrentPanels.withUnsafeBufferPointer { rp in
                 let lanes = RecurrentProduct.lanes

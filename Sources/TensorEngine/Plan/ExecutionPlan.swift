@@ -27,6 +27,7 @@ public final class ExecutionPlan: @unchecked Sendable {
         guard batch >= 1 else { throw EngineError(.invalidInput, "batch must be at least 1, got \(batch)") }
         self.batch = batch
         self.threads = max(1, threads)
+        _ = GEMMKernel.singleThreadedBLAS
         var builder = PlanBuilder(model: model, batch: batch, threads: self.threads)
         try builder.build()
         inputs = builder.resolvedInputs

@@ -1,3 +1,5 @@
+import CKilnKernels
+
 extension OpPlanner {
     /// Gemm: Y = alpha·op(A)·op(B) + beta·C (C broadcast to [M, N]), then a fused activation.
     static func gemm(_ c: OpContext) throws(EngineError) -> OpPlan {
@@ -18,6 +20,38 @@ extension OpPlanner {
         }
         let lda = a.shape[1], ldb = b.shape[1]
         let bias = biasPlan
+        if let weights = b.constant {
+            // The usual case (a layer's weights): packed once here, alpha folded in.
+            let packed = weights.floats.withUnsafeBufferPointer {
+                PackedOperand(
+                    side: .b, outer: n, k: k, source: $0.baseAddress!, outerStride: transB ? ldb : 1, kStride: transB ? 1 : ldb,
+                    scale: alpha)
+            }
+            // A bias of N values (the layer bias) is added by the GEMM's store; any other C is
+            // broadcast into Y first and accumulated onto.
+            let columnBias = bias != nil && beta == 1 && c.optionalInput(2).map { $0.shape.dims.last == n && $0.shape.dims.reduce(1, *) == n } == true
+            var plan = OpPlan(outputs: [([m, n], .float32)]) { [threads = c.threads] ins, outs, _ in
+                let (ra, ro, rc) = (ins[0]!, outs[0], ins.count > 2 ? ins[2] : nil)
+                return { ctx in
+                    let y = ctx.floats(ro)
+                    var epilogue = kiln_gemm_epilogue.make(activation: activation)
+                    if let bias, let rc {
+                        if columnBias {
+                            epilogue.bias_col = UnsafePointer(ctx.floats(rc))
+                        } else {
+                            fillBroadcast(ctx.floats(rc), bias, into: y, scale: beta)
+                            epilogue.load_c = 1
+                        }
+                    }
+                    GEMMKernel.packedB(
+                        a: ctx.floats(ra), rs: transA ? 1 : lda, cs: transA ? lda : 1, m: m, packed, c: y, ldc: n,
+                        epilogue: epilogue, threads: threads)
+                    if !activation.fusesIntoGEMM { activation.apply(y, count: m * n) }
+                }
+            }
+            plan.flops = 2 * m * n * k
+            return plan
+        }
         var plan = OpPlan(outputs: [([m, n], .float32)]) { ins, outs, _ in
             let (ra, rb, ro, rc) = (ins[0]!, ins[1]!, outs[0], ins.count > 2 ? ins[2] : nil)
             return { ctx in
@@ -67,6 +101,22 @@ extension OpPlanner {
         if bBatch.allSatisfy({ $0 == 1 }) && aBatch == batchDims {
             // [..., M, K] × [K, N]: fold the batch into M.
             let rows = aBatch.reduce(1, *) * m
+            if let weights = b.constant {
+                // A weight: packed once here for Kiln's GEMM.
+                let packed = weights.floats.withUnsafeBufferPointer {
+                    PackedOperand(side: .b, outer: n, k: k, source: $0.baseAddress!, outerStride: 1, kStride: n)
+                }
+                var plan = OpPlan(outputs: [(outShape, .float32)]) { [threads = c.threads] ins, outs, _ in
+                    let (ra, ro) = (ins[0]!, outs[0])
+                    return { ctx in
+                        GEMMKernel.packedB(
+                            a: ctx.floats(ra), rs: k, cs: 1, m: rows, packed, c: ctx.floats(ro), ldc: n, epilogue: .make(),
+                            threads: threads)
+                    }
+                }
+                plan.flops = 2 * rows * n * k
+                return plan
+            }
             var plan = OpPlan(outputs: [(outShape, .float32)]) { ins, outs, _ in
                 let (ra, rb, ro) = (ins[0]!, ins[1]!, outs[0])
                 return { ctx in

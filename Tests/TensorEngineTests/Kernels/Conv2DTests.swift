@@ -23,8 +23,9 @@ import Testing
         let p = Conv2DParameters(inChannels: 8, outChannels: 12, kernel: (1, 1))
         check(p, batch: 2, height: 7, width: 9, path: .pointwise, seed: 1)
         check(p, height: 5, width: 5, bias: false, path: .pointwise, seed: 2)
+        // No im2col: only the GEMM's packing panel (one per worker).
         #expect(Conv2DKernel(parameters: p, weights: [Float](repeating: 0, count: p.weightCount), bias: nil)
-            .workspaceCount(batch: 4, height: 7, width: 9, threads: 1) == 0)
+            .workspaceCount(batch: 4, height: 7, width: 9, threads: 1) == GEMMKernel.packedAWorkspaceCount(k: 8, threads: 1))
     }
 
     @Test func pointwiseGroupedAndDilated() {
@@ -81,17 +82,17 @@ import Testing
     }
 
     @Test func batchAndSeveralBands() {
-        // K = 64·9 = 576 and oW = 64: an 8 MiB band holds 56 of the 64 output rows.
+        // K = 64·9 = 576 and oW = 64: a 2 MiB band holds 14 of the 64 output rows.
         let p = Conv2DParameters(inChannels: 64, outChannels: 3, kernel: (3, 3), pads: (1, 1, 1, 1))
         let kernel = Conv2DKernel(parameters: p, weights: [Float](repeating: 0, count: p.weightCount), bias: nil)
-        #expect(kernel.bandRows(outHeight: 64, outWidth: 64) == 56)
-        #expect(kernel.workspaceCount(batch: 2, height: 64, width: 64, threads: 2) == 576 * 56 * 64)
+        #expect(kernel.bandRows(outHeight: 64, outWidth: 64) == 14)
+        #expect(kernel.workspaceCount(batch: 2, height: 64, width: 64, threads: 2) == 576 * 14 * 64 + GEMMKernel.packedAWorkspaceCount(k: 576, threads: 2))
         check(p, batch: 2, height: 64, width: 64, activation: .relu, path: .im2col, seed: 16)
         check(p, height: 64, width: 64, threads: 2, path: .im2col, seed: 17)
         // Small images are one band.
         let small = Conv2DParameters(inChannels: 32, outChannels: 6, kernel: (3, 3), pads: (1, 1, 1, 1))
         let one = Conv2DKernel(parameters: small, weights: [Float](repeating: 0, count: small.weightCount), bias: nil)
-        #expect(one.workspaceCount(batch: 3, height: 40, width: 40, threads: 2) == 288 * 40 * 40)
+        #expect(one.workspaceCount(batch: 3, height: 40, width: 40, threads: 2) == 288 * 40 * 40 + GEMMKernel.packedAWorkspaceCount(k: 288, threads: 2))
         check(small, batch: 3, height: 40, width: 40, threads: 2, path: .im2col, seed: 22)
     }
 

@@ -1,0 +1,157 @@
+import CKilnKernels
+import Foundation
+
+/// Products with one operand pre-packed (`PackedOperand`), on Kiln's own micro-kernels
+/// (`CKilnKernels`), split across the engine's workers by output tiles.
+///
+/// Why not OpenBLAS here: sgemm 0.3.21 re-packs the constant operand on every call, pays
+/// that packing at M = 8 (MLP batch 8 ran 2× slower than onnxruntime), and its process-wide
+/// worker threads spin between calls, stealing the second core from our own workers.
+extension GEMMKernel {
+    /// The micro-kernel ISA every plan packs for: the best this CPU has, unless
+    /// `KILN_GEMM_ISA` (avx512, avx2, generic) asks for a supported lower one (benchmarks).
+    public static let isa: kiln_gemm_isa = {
+        let best = kiln_gemm_best_isa()
+        let wanted: kiln_gemm_isa? = switch ProcessInfo.processInfo.environment["KILN_GEMM_ISA"] {
+        case "avx512": KILN_GEMM_AVX512
+        case "avx2": KILN_GEMM_AVX2
+        case "generic": KILN_GEMM_GENERIC
+        default: nil
+        }
+        if let wanted, kiln_gemm_isa_supported(wanted) != 0, wanted.rawValue <= best.rawValue { return wanted }
+        return best
+    }()
+
+    /// Name of `isa` for logs and `kiln inspect`.
+    public static func isaName(_ isa: kiln_gemm_isa = GEMMKernel.isa) -> String {
+        switch isa {
+        case KILN_GEMM_AVX512: "avx512f"
+        case KILN_GEMM_AVX2: "avx2+fma"
+        default: "generic"
+        }
+    }
+
+    /// The least multiply-adds worth a second worker: ≈ 20 µs of one core's work. A
+    /// concurrentPerform round trip costs 5–20 µs on a busy two-core machine, so thinner
+    /// products (batch-1 MLP layers, 1×1 projections on 7×7 maps) stay on the caller.
+    public static let minMACsPerWorker = 2_000_000
+
+    /// How an output is cut between `workers`: along N panels or along M panels, whichever
+    /// leaves the busiest worker fewer tiles (N = 49 columns is one full and one 1-column
+    /// panel, so a 7×7 layer splits its 512 rows instead).
+    public static func split(
+        m: Int, n: Int, k: Int, threads: Int, isa: kiln_gemm_isa, minMACsPerWorker: Int = GEMMKernel.minMACsPerWorker
+    ) -> (workers: Int, alongM: Bool) {
+        let mr = Int(kiln_gemm_mr(isa)), nr = Int(kiln_gemm_nr(isa))
+        let mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
+        let workers = max(1, min(threads, m * n * k / minMACsPerWorker, max(mPanels, nPanels)))
+        guard workers > 1 else { return (1, false) }
+        // The busiest worker's share in rows × columns (chunk 0 is the largest).
+        let loadN = panelRange(0, of: workers, count: n, panel: nr).count * m
+        let loadM = panelRange(0, of: workers, count: m, panel: mr).count * n
+        // Rows only when clearly better: each worker then packs every B panel itself.
+        return (workers, loadM * 10 < loadN * 9)
+    }
+
+    /// Scratch floats `packedA` needs with `threads` workers (one B panel each).
+    public static func packedAWorkspaceCount(k: Int, threads: Int, isa: kiln_gemm_isa = GEMMKernel.isa) -> Int {
+        Int(kiln_gemm_workspace_count(isa, Int32(k))) * max(1, threads)
+    }
+
+    /// C[M×n] (leading dimension ldc) = packed A · B, B row-major [K×n] (leading dimension ldb),
+    /// finished by `epilogue`. `workspace` holds `packedAWorkspaceCount(k:threads:)` floats.
+    public static func packedA(
+        _ a: PackedOperand, b: UnsafePointer<Float>, ldb: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+        epilogue: kiln_gemm_epilogue, workspace: UnsafeMutablePointer<Float>, threads: Int,
+        minMACsPerWorker: Int = GEMMKernel.minMACsPerWorker
+    ) {
+        precondition(a.side == .a)
+        let (m, k, isa) = (a.outer, a.k, a.isa)
+        let (workers, alongM) = split(m: m, n: n, k: k, threads: threads, isa: isa, minMACsPerWorker: minMACsPerWorker)
+        let perWorker = Int(kiln_gemm_workspace_count(isa, Int32(k)))
+        let mr = Int(kiln_gemm_mr(isa)), nr = Int(kiln_gemm_nr(isa))
+        ParallelFor.run(parts: workers) { w in
+            var e = epilogue
+            let work = workspace + w * perWorker
+            if alongM {
+                let rows = panelRange(w, of: workers, count: m, panel: mr)
+                guard !rows.isEmpty else { return }
+                if let bias = e.bias_row { e.bias_row = bias + rows.lowerBound }
+                kiln_gemm_run_packed_a(
+                    isa, Int32(rows.count), Int32(k), a.panels + rows.lowerBound * k, b, ldb, 0, Int32(n),
+                    c + rows.lowerBound * ldc, ldc, &e, work)
+            } else {
+                let cols = panelRange(w, of: workers, count: n, panel: nr)
+                guard !cols.isEmpty else { return }
+                kiln_gemm_run_packed_a(
+                    isa, Int32(m), Int32(k), a.panels, b, ldb, Int32(cols.lowerBound), Int32(cols.upperBound), c, ldc, &e, work)
+            }
+        }
+    }
+
+    /// C[m×N] (leading dimension ldc) = A · packed B, A's element (i, kk) at a[i·rs + kk·cs]
+    /// (row-major: rs = lda, cs = 1; transposed: rs = 1, cs = lda), finished by `epilogue`.
+    public static func packedB(
+        a: UnsafePointer<Float>, rs: Int, cs: Int, m: Int, _ b: PackedOperand, c: UnsafeMutablePointer<Float>, ldc: Int,
+        epilogue: kiln_gemm_epilogue, threads: Int, minMACsPerWorker: Int = GEMMKernel.minMACsPerWorker
+    ) {
+        precondition(b.side == .b)
+        let (n, k, isa) = (b.outer, b.k, b.isa)
+        let (workers, alongM) = split(m: m, n: n, k: k, threads: threads, isa: isa, minMACsPerWorker: minMACsPerWorker)
+        let mr = Int(kiln_gemm_mr(isa)), nr = Int(kiln_gemm_nr(isa))
+        ParallelFor.run(parts: workers) { w in
+            var e = epilogue
+            if alongM {
+                let rows = panelRange(w, of: workers, count: m, panel: mr)
+                guard !rows.isEmpty else { return }
+                if let bias = e.bias_row { e.bias_row = bias + rows.lowerBound }
+                kiln_gemm_run_packed_b(
+                    isa, Int32(rows.count), Int32(k), a + rows.lowerBound * rs, rs, cs, b.panels, 0, Int32(n),
+                    c + rows.lowerBound * ldc, ldc, &e)
+            } else {
+                let cols = panelRange(w, of: workers, count: n, panel: nr)
+                guard !cols.isEmpty else { return }
+                kiln_gemm_run_packed_b(
+                    isa, Int32(m), Int32(k), a, rs, cs, b.panels, Int32(cols.lowerBound), Int32(cols.upperBound), c, ldc, &e)
+            }
+        }
+    }
+
+    /// Worker `w`'s share of `0..<count` cut at multiples of `panel` (whole micro-tiles).
+    static func panelRange(_ w: Int, of workers: Int, count: Int, panel: Int) -> Range<Int> {
+        let panels = (count + panel - 1) / panel
+        let p = KernelThreads.chunk(w, of: workers, count: panels)
+        return min(count, p.lowerBound * panel)..<min(count, p.upperBound * panel)
+    }
+}
+
+extension kiln_gemm_epilogue {
+    /// An epilogue that adds the old C (`accumulate`), an optional per-row or per-column
+    /// bias, and clamps for ReLU / clip; other activations are applied by the caller.
+    static func make(
+        accumulate: Bool = false, biasRow: UnsafePointer<Float>? = nil, biasColumn: UnsafePointer<Float>? = nil,
+        activation: Activation = .none
+    ) -> kiln_gemm_epilogue {
+        var e = kiln_gemm_epilogue(load_c: accumulate ? 1 : 0, bias_row: biasRow, bias_col: biasColumn, clamp: 0, lo: 0, hi: 0)
+        if let (lo, hi) = activation.clampBounds {
+            e.clamp = 1
+            e.lo = lo
+            e.hi = hi
+        }
+        return e
+    }
+}
+
+extension Activation {
+    /// [lo, hi] when the activation is a clamp the GEMM store can apply (ReLU, clip).
+    var clampBounds: (Float, Float)? {
+        switch self {
+        case .relu: (0, .infinity)
+        case .clip(let lo, let hi): (lo, hi)
+        default: nil
+        }
+    }
+
+    /// Whether the GEMM epilogue already applied this activation.
+    var fusesIntoGEMM: Bool { self == .none || clampBounds != nil }
+}
