@@ -94,12 +94,20 @@ public final class Application: @unchecked Sendable {
         }
     }
 
+    /// Ends the process without running C exit handlers. The drain is over by then; but a
+    /// model may still be loading on another thread, and `exit` would run OpenBLAS's
+    /// destructor under its feet (a SIGTERM during start-up crashed that way).
+    static func exitNow(_ code: Int32) -> Never {
+        fflush(nil)  // every open output stream
+        _exit(code)
+    }
+
     private func installSignalHandlers() {
         do {
             signalPipe = try SignalPipe(signals: [SIGTERM, SIGINT], queue: .main) { [self] sig in
                 if stopping.exchange(true, ordering: .relaxed) {
                     logger.warning("second signal: exiting without waiting")
-                    exit(1)
+                    Application.exitNow(1)
                 }
                 logger.info("signal received", metadata: ["signal": "\(sig == SIGTERM ? "SIGTERM" : "SIGINT")"])
                 // Ctrl-C at a terminal has no load balancer to drain from.
@@ -108,7 +116,7 @@ public final class Application: @unchecked Sendable {
                         logger.warning("grace period over: connections dropped", metadata: ["connections": .stringConvertible(forced)])
                     }
                     logger.info("stopped")
-                    exit(0)
+                    Application.exitNow(0)
                 }
             }
         } catch {
