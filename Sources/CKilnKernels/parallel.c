@@ -51,15 +51,14 @@ static void work_on(uint64_t seen) {
     uint64_t s = seen;
     for (;;) {
         const uint32_t part = (uint32_t)s;
-        if (part == CLOSED || part >= parts) return;
+        // The word may already belong to the next job (fn/ctx/parts are this one's).
+        if ((s >> 32) != (seen >> 32) || part == CLOSED || part >= parts) return;
         // Succeeds only while this very job still has part `part` unclaimed, which also
         // proves fn/ctx/parts above were this job's.
         if (atomic_compare_exchange_weak(&state, &s, s + 1)) {
             fn(ctx, (int)part);
             atomic_fetch_add_explicit(&done, 1, memory_order_release);
             s = atomic_load_explicit(&state, memory_order_acquire);
-        } else if ((s >> 32) != (seen >> 32)) {
-            return;
         }
     }
 }
