@@ -65,6 +65,15 @@ void kiln_gemm_run_packed_b(
     kiln_gemm_isa isa, int m, int k, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *packed_b,
     int n0, int n1, float *c, ptrdiff_t ldc, const kiln_gemm_epilogue *epi);
 
+/// One part of a parallel job.
+typedef void (*kiln_parallel_fn)(void *ctx, int part);
+
+/// Calls fn(ctx, part) for every part in [0, parts) on the caller and the pool's helper
+/// threads (started on first use, kept spinning briefly between jobs, then sleeping), and
+/// returns when all are done. A call made while another job runs (nested, or from another
+/// thread) runs its parts inline on the caller.
+void kiln_parallel_run(int parts, kiln_parallel_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,7 +32,7 @@ extension GEMMKernel {
     }
 
     /// The least multiply-adds worth a second worker: ≈ 20 µs of one core's work. A
-    /// concurrentPerform round trip costs 5–20 µs on a busy two-core machine, so thinner
+    /// fork-join round trip costs microseconds (tens when a helper has gone to sleep), so thinner
     /// products (batch-1 MLP layers, 1×1 projections on 7×7 maps) stay on the caller.
     public static let minMACsPerWorker = 2_000_000
 

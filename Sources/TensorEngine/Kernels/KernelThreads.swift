@@ -1,7 +1,5 @@
-import Dispatch
-
-/// Splitting a kernel's independent work items across `threads` workers with
-/// `DispatchQueue.concurrentPerform`, as docs/engine.md prescribes. Items are handed out in
+/// Splitting a kernel's independent work items across `threads` workers with `ParallelFor`
+/// (the engine's fork-join pool), as docs/engine.md prescribes. Items are handed out in
 /// contiguous chunks (one per worker) so each worker streams through adjacent memory.
 enum KernelThreads {
     /// The least work worth handing to a second worker, in elements of a light element-wise
