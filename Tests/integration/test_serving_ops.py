@@ -235,3 +235,41 @@ def test_sigterm_drains_then_exits_cleanly(models):
         status, _, data = infer_json(srv, features(1))
         assert status == 200, data
     assert srv.wait_exit(10) == 0
+
+
+def test_two_models_share_the_machine_without_starving(models):
+    """A flood on one model must not starve another: executions wait for cores in arrival
+    order across models, so the quiet model's requests keep completing."""
+    srv, _ = start(models, {"mlp": {"max_queue_size": 512}, "lstm": {}})
+    stop = threading.Event()
+    flood_ok = []
+
+    def flood():
+        while not stop.is_set():
+            flood_ok.append(infer_json(srv, features(4, seed=3))[0] == 200)
+
+    tokens = np.random.default_rng(5).integers(0, 1000, (1, 32), dtype=np.int64)
+    body = json.dumps({"inputs": [{"name": "tokens", "shape": [1, 32], "datatype": "INT64", "data": tokens.ravel().tolist()}]})
+    try:
+        threads = [threading.Thread(target=flood) for _ in range(12)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        latencies = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            t0 = time.monotonic()
+            conn = http.client.HTTPConnection(srv.host, srv.port, timeout=30)
+            conn.request("POST", "/v2/models/lstm/infer", body=body, headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            latencies.append(time.monotonic() - t0)
+            assert r.status == 200
+        stop.set()
+        for t in threads:
+            t.join()
+        assert len(latencies) >= 5 and max(latencies) < 2.0, latencies
+        assert flood_ok and all(flood_ok)
+    finally:
+        stop.set()
+        srv.kill()

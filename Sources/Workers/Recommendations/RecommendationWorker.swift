@@ -42,7 +42,7 @@ public struct RecommendationWorker: Worker {
         var seen: Set<Int>
         var excludeSeen: Bool
         var categories: Set<String>?
-        var strategy: String
+        var strategy: RecommendationAnswer.Strategy
         var unknownItems: [String]
     }
 
@@ -94,7 +94,7 @@ public struct RecommendationWorker: Worker {
         var inputs = [Tensor](repeating: user, count: model.inputs.count)
         inputs[userInput] = user
         inputs[historyInput] = history
-        let strategy = userIndex != 0 ? "personalized" : recent.isEmpty ? "popularity" : "history"
+        let strategy: RecommendationAnswer.Strategy = userIndex != 0 ? .personalized : recent.isEmpty ? .popularity : .history
         return PreparedRequest(
             inputs: inputs, rows: 1,
             context: Context(k: k, seen: Set(recent), excludeSeen: excludeSeen, categories: categories, strategy: strategy, unknownItems: unknownItems))
@@ -107,19 +107,15 @@ public struct RecommendationWorker: Worker {
         }
         let scores = outputs[outputIndex]
         var picked: [(Int, Float)]
-        if c.strategy == "popularity" {
+        if c.strategy == .popularity {
             picked = Array(catalogue.popular.lazy.filter(allowed).prefix(c.k).map { ($0, catalogue.popularity[$0]) })
         } else {
             let buffer = UnsafeBufferPointer(start: scores.floatPointer, count: catalogue.count)
             picked = PartialTopK.select(buffer, k: c.k, allowed: allowed).map { ($0, buffer[$0]) }
         }
-        var answer: [String: JSONValue] = [
-            "model": .string(model.name), "version": .string(String(model.version)), "strategy": .string(c.strategy),
-            "items": .array(picked.map { i, s in
-                .object(["item_id": .string(catalogue.ids[i]), "score": .number(FraudWorker.round(Double(s))), "category": .string(catalogue.categories[i])])
-            }),
-        ]
-        if !c.unknownItems.isEmpty { answer["unknown_items"] = .array(c.unknownItems.map(JSONValue.string)) }
-        return Array(JSONValue.object(answer).jsonText.utf8)
+        let answer = RecommendationAnswer(
+            items: picked.map { RecommendationAnswer.Item(itemID: catalogue.ids[$0], score: FraudWorker.round(Double($1)), category: catalogue.categories[$0]) },
+            strategy: c.strategy, unknownItems: c.unknownItems, model: model.name, version: String(model.version))
+        return Array(answer.json.jsonText.utf8)
     }
 }

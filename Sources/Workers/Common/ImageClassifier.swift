@@ -30,7 +30,4 @@ struct ImageClassifier: Sendable {
 
     /// The class probabilities of the request's one row.
     func probabilities(_ outputs: [Tensor]) -> [Float] { outputs[outputIndex].floats }
-
-    /// Model name and version, as every answer carries them.
-    var identity: [String: JSONValue] { ["model": .string(model.name), "version": .string(String(model.version))] }
 }

@@ -27,12 +27,10 @@ public struct DefectWorker: Worker {
         let defective = defectScore >= threshold
         // The label: the most likely defect class when defective, else the OK class.
         let top = p.indices.filter { $0 != okIndex }.max { p[$0] < p[$1] } ?? okIndex
-        var answer = classifier.identity
-        answer["defective"] = .bool(defective)
-        answer["label"] = .string(labels[defective ? top : okIndex])
-        answer["score"] = .number(FraudWorker.round(defectScore))
-        answer["scores"] = labelled(labels, p)
-        answer["threshold"] = .number(threshold)
-        return Array(JSONValue.object(answer).jsonText.utf8)
+        let answer = DefectAnswer(
+            defective: defective, label: labels[defective ? top : okIndex], score: FraudWorker.round(defectScore),
+            scores: rounded(labels, p), threshold: threshold, model: classifier.model.name,
+            version: String(classifier.model.version))
+        return Array(answer.json.jsonText.utf8)
     }
 }

@@ -123,7 +123,7 @@ public struct FraudWorker: Worker {
     public func finish(_ prepared: PreparedRequest, outputs: [Tensor]) throws(WorkerError) -> [UInt8] {
         guard let context = prepared.context as? Context else { throw .config("fraud worker lost its request context") }
         let scores = outputs[outputIndex].floats
-        var results: [JSONValue] = []
+        var results: [[String: JSONValue]] = []
         for (r, record) in context.records.enumerated() {
             let base = Double(scores[r * rowsPerRecord])
             var reasons: [(String, Double)] = []
@@ -132,24 +132,21 @@ public struct FraudWorker: Worker {
                 if contribution > 0.001 { reasons.append((spec.name, contribution)) }
             }
             reasons.sort { $0.1 > $1.1 }
-            var result: [String: JSONValue] = [
-                "score": .number(Self.round(base)),
-                "decision": .string(base >= decline ? "decline" : base >= review ? "review" : "approve"),
-                "reasons": .array(reasons.prefix(maxReasons).map { name, c in
-                    .object(["feature": .string(name), "value": record[name] ?? .null, "contribution": .number(Self.round(c))])
-                }),
-            ]
-            if let id = record["id"] { result["id"] = id }
-            results.append(.object(result))
+            let decision: FraudAnswer.Decision = base >= decline ? .decline : base >= review ? .review : .approve
+            results.append(
+                FraudAnswer(
+                    id: record["id"], score: Self.round(base), decision: decision,
+                    reasons: reasons.prefix(maxReasons).map { FraudAnswer.Reason(feature: $0, value: record[$0] ?? .null, contribution: Self.round($1)) }
+                ).fields)
         }
         var answer: [String: JSONValue] = [
             "model": .string(model.name), "version": .string(String(model.version)),
             "thresholds": .object(["review": .number(review), "decline": .number(decline)]),
         ]
-        if context.single, case .object(let only) = results[0] {
-            for (k, v) in only { answer[k] = v }
+        if context.single {
+            for (k, v) in results[0] { answer[k] = v }
         } else {
-            answer["results"] = .array(results)
+            answer["results"] = .array(results.map(JSONValue.object))
         }
         return Array(JSONValue.object(answer).jsonText.utf8)
     }

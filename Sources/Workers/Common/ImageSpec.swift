@@ -45,7 +45,7 @@ struct ImageSpec: Sendable {
     }
 }
 
-/// Label → probability as a JSON object, probabilities rounded to 6 decimals.
-func labelled(_ labels: [String], _ probabilities: [Float]) -> JSONValue {
-    .object(Dictionary(uniqueKeysWithValues: zip(labels, probabilities).map { ($0, .number(FraudWorker.round(Double($1)))) }))
+/// Label → probability, rounded to 6 decimals.
+func rounded(_ labels: [String], _ probabilities: [Float]) -> [String: Double] {
+    Dictionary(uniqueKeysWithValues: zip(labels, probabilities).map { ($0, FraudWorker.round(Double($1))) })
 }

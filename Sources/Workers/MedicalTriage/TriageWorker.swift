@@ -24,13 +24,11 @@ public struct TriageWorker: Worker {
     public func finish(_ prepared: PreparedRequest, outputs: [Tensor]) throws(WorkerError) -> [UInt8] {
         let p = classifier.probabilities(outputs)
         let top = p.indices.max { p[$0] < p[$1] }!
-        var answer = classifier.identity
-        answer["priority"] = .string(classifier.labels[top])
-        answer["probabilities"] = labelled(classifier.labels, p)
-        answer["confidence"] = .number(FraudWorker.round(Double(p[top])))
-        answer["needs_review"] = .bool(Double(p[top]) < reviewThreshold)
-        answer["review_threshold"] = .number(reviewThreshold)
-        answer["notice"] = .string(TriageWorker.disclaimer)
-        return Array(JSONValue.object(answer).jsonText.utf8)
+        let answer = TriageAnswer(
+            priority: TriageAnswer.Priority(rawValue: classifier.labels[top])!, probabilities: rounded(classifier.labels, p),
+            confidence: FraudWorker.round(Double(p[top])), needsReview: Double(p[top]) < reviewThreshold,
+            reviewThreshold: reviewThreshold, notice: TriageWorker.disclaimer, model: classifier.model.name,
+            version: String(classifier.model.version))
+        return Array(answer.json.jsonText.utf8)
     }
 }
