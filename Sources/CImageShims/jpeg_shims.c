@@ -90,9 +90,16 @@ int kiln_jpeg_start(kiln_jpeg *j, int scale_denom, int *width, int *height, int 
 
 int kiln_jpeg_read_pixels(kiln_jpeg *j, unsigned char *dst, size_t row_stride) {
     if (setjmp(j->jump)) return -1;
+    // Hand libjpeg several row pointers per call (up to rec_outbuf_height, the rows one
+    // iMCU produces with upsampling) so it can write straight into dst without its own
+    // intermediate buffer copy.
+    JSAMPROW rows[16];
     while (j->cinfo.output_scanline < j->cinfo.output_height) {
-        JSAMPROW row = dst + (size_t)j->cinfo.output_scanline * row_stride;
-        jpeg_read_scanlines(&j->cinfo, &row, 1);
+        JDIMENSION first = j->cinfo.output_scanline;
+        JDIMENSION n = j->cinfo.output_height - first;
+        if (n > 16) n = 16;
+        for (JDIMENSION r = 0; r < n; r++) rows[r] = dst + (size_t)(first + r) * row_stride;
+        jpeg_read_scanlines(&j->cinfo, rows, n);
     }
     // Reads to EOI, so a file cut inside the last scan of a progressive JPEG is caught.
     jpeg_finish_decompress(&j->cinfo);

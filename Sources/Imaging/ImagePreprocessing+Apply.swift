@@ -40,11 +40,25 @@ extension ImagePreprocessing {
             // (v/255 − mean)/std as one multiply-add per sample.
             let scale = (0..<c).map { 1 / (255 * std($0)) }
             let bias = (0..<c).map { -mean($0) / std($0) }
-            px.withUnsafeBufferPointer { s in
-                for ch in 0..<c {
-                    let out = destination + ch * plane
-                    let k = scale[ch], b = bias[ch]
-                    for i in 0..<plane { out[i] = Float(s[i * c + ch]) * k + b }
+            px.withUnsafeBufferPointer { buffer in
+                let s = buffer.baseAddress!
+                if c == 3 {
+                    // One pass over the interleaved pixels, writing the three planes.
+                    let o0 = destination, o1 = destination + plane, o2 = destination + 2 * plane
+                    let k0 = scale[0], k1 = scale[1], k2 = scale[2]
+                    let b0 = bias[0], b1 = bias[1], b2 = bias[2]
+                    for i in 0..<plane {
+                        let p = s + 3 * i
+                        o0[i] = Float(p[0]) * k0 + b0
+                        o1[i] = Float(p[1]) * k1 + b1
+                        o2[i] = Float(p[2]) * k2 + b2
+                    }
+                } else {
+                    for ch in 0..<c {
+                        let out = destination + ch * plane
+                        let k = scale[ch], b = bias[ch]
+                        for i in 0..<plane { out[i] = Float(s[i * c + ch]) * k + b }
+                    }
                 }
             }
         case .float(let px):

@@ -39,21 +39,60 @@ enum Resampler {
         return UInt8(clamping: v)
     }
 
+    /// Pillow's ImagingResampleHorizontal_8bpc. Integer sums are exact, so the order of
+    /// the taps does not matter; the loops run over raw pointers (no bounds checks, no
+    /// array retains in the inner loop), with RGB and gray written out separately.
     static func horizontal(_ src: [UInt8], width: Int, height: Int, channels c: Int, kernel k: ResampleKernel) -> [UInt8] {
         let ow = k.outSize
         let weights = k.fixedPointWeights
         let half = Int32(1) << Int32(ResampleKernel.precisionBits - 1)
+        let stride = k.stride
         return [UInt8](unsafeUninitializedCapacity: ow * height * c) { dst, n in
-            src.withUnsafeBufferPointer { s in
-                weights.withUnsafeBufferPointer { wt in
-                    for y in 0..<height {
-                        let row = y * width * c
-                        for x in 0..<ow {
-                            let lo = k.first[x], taps = k.count[x], wbase = x * k.stride
-                            for ch in 0..<c {
-                                var sum = half
-                                for t in 0..<taps { sum &+= Int32(s[row + (lo + t) * c + ch]) &* wt[wbase + t] }
-                                dst[(y * ow + x) * c + ch] = clip8(sum)
+            src.withUnsafeBufferPointer { sb in
+                weights.withUnsafeBufferPointer { wb in
+                    k.first.withUnsafeBufferPointer { fb in
+                        k.count.withUnsafeBufferPointer { cb in
+                            let s = sb.baseAddress!, wt = wb.baseAddress!, d = dst.baseAddress!
+                            let first = fb.baseAddress!, count = cb.baseAddress!
+                            for y in 0..<height {
+                                let srow = s + y * width * c
+                                let drow = d + y * ow * c
+                                switch c {
+                                case 3:
+                                    for x in 0..<ow {
+                                        let p = srow + first[x] * 3
+                                        let w = wt + x * stride
+                                        var s0 = half, s1 = half, s2 = half
+                                        for t in 0..<count[x] {
+                                            let wv = w[t], q = p + 3 * t
+                                            s0 &+= Int32(q[0]) &* wv
+                                            s1 &+= Int32(q[1]) &* wv
+                                            s2 &+= Int32(q[2]) &* wv
+                                        }
+                                        let o = drow + 3 * x
+                                        o[0] = clip8(s0)
+                                        o[1] = clip8(s1)
+                                        o[2] = clip8(s2)
+                                    }
+                                case 1:
+                                    for x in 0..<ow {
+                                        let p = srow + first[x]
+                                        let w = wt + x * stride
+                                        var s0 = half
+                                        for t in 0..<count[x] { s0 &+= Int32(p[t]) &* w[t] }
+                                        drow[x] = clip8(s0)
+                                    }
+                                default:
+                                    for x in 0..<ow {
+                                        let p = srow + first[x] * c
+                                        let w = wt + x * stride
+                                        for ch in 0..<c {
+                                            var sum = half
+                                            for t in 0..<count[x] { sum &+= Int32(p[t * c + ch]) &* w[t] }
+                                            drow[x * c + ch] = clip8(sum)
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -63,25 +102,34 @@ enum Resampler {
         }
     }
 
+    /// Pillow's ImagingResampleVertical_8bpc, accumulated a row at a time so the inner
+    /// loop runs along contiguous memory (and vectorises).
     static func vertical(_ src: [UInt8], width: Int, height: Int, channels c: Int, kernel k: ResampleKernel) -> [UInt8] {
         let oh = k.outSize
         let rowLen = width * c
         let weights = k.fixedPointWeights
         let half = Int32(1) << Int32(ResampleKernel.precisionBits - 1)
+        let stride = k.stride
+        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: max(rowLen, 1))
+        defer { acc.deallocate() }
         return [UInt8](unsafeUninitializedCapacity: oh * rowLen) { dst, n in
-            src.withUnsafeBufferPointer { s in
-                weights.withUnsafeBufferPointer { wt in
-                    // Row-wise accumulation: the inner loop runs along contiguous memory.
-                    var acc = [Int32](repeating: 0, count: rowLen)
-                    for y in 0..<oh {
-                        let lo = k.first[y], taps = k.count[y], wbase = y * k.stride
-                        for i in 0..<rowLen { acc[i] = half }
-                        for t in 0..<taps {
-                            let w = wt[wbase + t]
-                            let srow = (lo + t) * rowLen
-                            for i in 0..<rowLen { acc[i] &+= Int32(s[srow + i]) &* w }
+            src.withUnsafeBufferPointer { sb in
+                weights.withUnsafeBufferPointer { wb in
+                    k.first.withUnsafeBufferPointer { fb in
+                        k.count.withUnsafeBufferPointer { cb in
+                            let s = sb.baseAddress!, wt = wb.baseAddress!, d = dst.baseAddress!
+                            for y in 0..<oh {
+                                let lo = fb[y], taps = cb[y], w = wt + y * stride
+                                for i in 0..<rowLen { acc[i] = half }
+                                for t in 0..<taps {
+                                    let wv = w[t]
+                                    let srow = s + (lo + t) * rowLen
+                                    for i in 0..<rowLen { acc[i] &+= Int32(srow[i]) &* wv }
+                                }
+                                let out = d + y * rowLen
+                                for i in 0..<rowLen { out[i] = clip8(acc[i]) }
+                            }
                         }
-                        for i in 0..<rowLen { dst[y * rowLen + i] = clip8(acc[i]) }
                     }
                 }
             }
