@@ -19,9 +19,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from wrk_report import fmt_latency, parse_wrk  # noqa: E402
+
 NAMES = {"kiln": "kiln", "hb": "hummingbird", "nginx": "nginx"}
 ORDER = ["kiln", "hb", "nginx"]
-_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _FILE = re.compile(r"(?P<peer>[a-z]+)_c(?P<conns>\d+)_r(?P<round>\d+)\.txt$")
 
 
@@ -42,34 +44,6 @@ class Run:
         return self.non2xx + self.socket_errors
 
 
-def _duration(text: str) -> float:
-    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m|h)", text.strip())
-    if not m:
-        raise ValueError(f"unparseable latency {text!r}")
-    return float(m.group(1)) * _UNITS[m.group(2)]
-
-
-def parse_wrk(text: str) -> dict:
-    """Parse one `wrk --latency` report. Raises ValueError if a required field is missing."""
-    out: dict = {}
-    m = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
-    if not m:
-        raise ValueError("no Requests/sec line")
-    out["rps"] = float(m.group(1))
-    for pct, key in (("50", "p50"), ("99", "p99")):
-        m = re.search(rf"^\s+{pct}(?:\.0+)?%\s+(\S+)", text, re.M)
-        if not m:
-            raise ValueError(f"no {pct}% latency line (was wrk run with --latency?)")
-        out[key] = _duration(m.group(1))
-    m = re.search(r"^\s*(\d+) requests in", text, re.M)
-    out["requests"] = int(m.group(1)) if m else 0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    out["non2xx"] = int(m.group(1)) if m else 0
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    out["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
-    return out
-
-
 def load(results: Path) -> list[Run]:
     runs = []
     for f in sorted(results.iterdir()):
@@ -82,14 +56,6 @@ def load(results: Path) -> list[Run]:
             raise SystemExit(f"{f}: {e}") from None
         runs.append(Run(m["peer"], int(m["conns"]), int(m["round"]), **d))
     return runs
-
-
-def _fmt_lat(s: float) -> str:
-    if s < 1e-3:
-        return f"{s * 1e6:.0f} µs"
-    if s < 1:
-        return f"{s * 1e3:.2f} ms"
-    return f"{s:.2f} s"
 
 
 def _sh(cmd: list[str]) -> str:
@@ -136,8 +102,8 @@ def table(runs: list[Run]) -> str:
             rps = statistics.median(r.rps for r in rs)
             medians[(peer, conns)] = rps
             lines.append(
-                f"| {NAMES[peer]} | {conns} | {rps:,.0f} | {_fmt_lat(statistics.median(r.p50 for r in rs))} "
-                f"| {_fmt_lat(statistics.median(r.p99 for r in rs))} | {sum(r.errors for r in rs)} "
+                f"| {NAMES[peer]} | {conns} | {rps:,.0f} | {fmt_latency(statistics.median(r.p50 for r in rs))} "
+                f"| {fmt_latency(statistics.median(r.p99 for r in rs))} | {sum(r.errors for r in rs)} "
                 f"| {', '.join(f'{r.rps:,.0f}' for r in rs)} |"
             )
     lines += ["", "| conns | kiln / hummingbird (req/s) | kiln / nginx (req/s) |", "|---:|---:|---:|"]

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import io
 import json
 import os
-import platform
-import re
 import socket
 import subprocess
 import sys
@@ -29,6 +26,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from wrk_report import parse_wrk  # noqa: E402
 HERE = Path(__file__).resolve().parent
 MODELS = REPO / "models"
 
@@ -72,17 +71,8 @@ def wrk(port: int, path: str, body: Path, ctype: str, conns: int, duration: str)
     out = subprocess.run(["wrk", f"-t{min(conns, 2)}", f"-c{conns}", f"-d{duration}", "--latency", "--timeout", "10s",
                           "-s", str(HERE / "post.lua"), f"http://127.0.0.1:{port}{path}"],
                          env=env, capture_output=True, text=True, timeout=300).stdout
-    def ms(label):
-        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not m:
-            return float("nan")
-        return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    errors = re.search(r"Socket errors:.*", out)
-    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": ms("50%"), "p99": ms("99%"),
-            "non2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(0) if errors else ""}
-
+    r = parse_wrk(out)
+    return {**r, "p50": r["p50"] * 1e3, "p99": r["p99"] * 1e3}  # milliseconds in the table
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

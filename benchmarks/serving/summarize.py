@@ -24,6 +24,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from wrk_report import fmt_latency, parse_wrk  # noqa: E402
+
 SERVERS = ["kiln-batch", "kiln-nobatch", "fastapi", "mlserver"]
 LABELS = {
     "kiln-batch": "kiln (dynamic batching on)",
@@ -34,7 +37,6 @@ LABELS = {
 BODIES = ["json", "binary"]
 # Goals of the serving issue: Kiln's req/s over the peer's, per body; p99 no worse.
 GOALS = {("json", "fastapi"): 3.0, ("json", "mlserver"): 6.0, ("binary", "fastapi"): 1.5}
-_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _FILE = re.compile(r"(?P<server>[a-z-]+)_(?P<body>json|binary)_c(?P<conns>\d+)_r(?P<round>\d+)\.txt$")
 
 
@@ -60,33 +62,6 @@ class Cell:
     errors: int
     requests: int
     per_round: list[float]
-
-
-def _duration(text: str) -> float:
-    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m|h)", text.strip())
-    if not m:
-        raise ValueError(f"unparseable latency {text!r}")
-    return float(m.group(1)) * _UNITS[m.group(2)]
-
-
-def parse_wrk(text: str) -> dict:
-    """One `wrk --latency` report -> numbers. ValueError if a required line is missing."""
-    m = re.search(r"^Requests/sec:\s+([0-9.]+)", text, re.M)
-    if not m:
-        raise ValueError("no Requests/sec line")
-    out: dict = {"rps": float(m.group(1))}
-    for pct, key in (("50", "p50"), ("99", "p99")):
-        m = re.search(rf"^\s+{pct}(?:\.0+)?%\s+(\S+)", text, re.M)
-        if not m:
-            raise ValueError(f"no {pct}% latency line (was wrk run with --latency?)")
-        out[key] = _duration(m.group(1))
-    m = re.search(r"^\s*(\d+) requests in", text, re.M)
-    out["requests"] = int(m.group(1)) if m else 0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-    out["non2xx"] = int(m.group(1)) if m else 0
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    out["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
-    return out
 
 
 def load_runs(results: Path) -> list[Run]:
@@ -117,14 +92,6 @@ def cells(runs: list[Run]) -> dict[tuple[str, str, int], Cell]:
     return out
 
 
-def fmt_lat(s: float) -> str:
-    if s < 1e-3:
-        return f"{s * 1e6:.0f} µs"
-    if s < 1:
-        return f"{s * 1e3:.2f} ms"
-    return f"{s:.2f} s"
-
-
 def fmt_rps(x: float) -> str:
     return f"{x:,.0f}" if x >= 100 else f"{x:,.1f}"
 
@@ -148,8 +115,8 @@ def measurements_table(c: dict, conns_list: list[int], rounds: int) -> list[str]
                 cell = c.get((s, body, conns))
                 if cell is None:
                     continue
-                row = (f"| {LABELS[s]} | {body} | {conns} | {fmt_rps(cell.rps)} | {fmt_lat(cell.p50)} "
-                       f"| {fmt_lat(cell.p99)} | {cell.errors} | {cell.requests:,} |")
+                row = (f"| {LABELS[s]} | {body} | {conns} | {fmt_rps(cell.rps)} | {fmt_latency(cell.p50)} "
+                       f"| {fmt_latency(cell.p99)} | {cell.errors} | {cell.requests:,} |")
                 if rounds > 1:
                     row += f" {', '.join(fmt_rps(x) for x in cell.per_round)} |"
                 lines.append(row)
@@ -200,8 +167,8 @@ def batching_table(c: dict, conns_list: list[int]) -> list[str]:
                 continue
             n += 1
             lines.append(f"| {body} | {conns} | {fmt_rps(on.rps)} | {fmt_rps(off.rps)} "
-                         f"| {on.rps / off.rps:.2f} | {fmt_lat(on.p50)} | {fmt_lat(off.p50)} "
-                         f"| {fmt_lat(on.p99)} | {fmt_lat(off.p99)} |")
+                         f"| {on.rps / off.rps:.2f} | {fmt_latency(on.p50)} | {fmt_latency(off.p50)} "
+                         f"| {fmt_latency(on.p99)} | {fmt_latency(off.p99)} |")
     return lines if n else []
 
 
