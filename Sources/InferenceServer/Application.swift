@@ -87,10 +87,7 @@ public final class Application: @unchecked Sendable {
             "shutting down",
             metadata: ["drain_seconds": .stringConvertible(drain), "grace_seconds": .stringConvertible(configuration.shutdownGraceSeconds)])
         DispatchQueue.global().asyncAfter(deadline: .now() + drain) { [self] in
-            server.shutdown(grace: configuration.shutdownGraceSeconds) { [models] forced in
-                models.stopAll()
-                completion(forced)
-            }
+            server.shutdown(grace: configuration.shutdownGraceSeconds, completion: completion)
         }
     }
 

@@ -74,8 +74,8 @@ extension ModelManager {
         entry.error = next.isEmpty ? problem?.message : nil
         let stored = entry
         state.withLock { $0[name] = stored }
+        // Retired versions drain: no new lookup finds them, what reached them still runs.
         for old in retired {
-            old.scheduler.stop()  // drains: what it queued still runs, nothing new arrives
             logger.info("model version retired", metadata: ["model": "\(name)", "version": "\(old.version)"])
         }
         return problem

@@ -70,7 +70,6 @@ public final class ModelManager: Sendable {
     @discardableResult
     func remove(_ name: String) -> Bool {
         guard let removed = state.withLock({ $0.removeValue(forKey: name) }) else { return false }
-        for v in removed.versions.values { v.scheduler.stop() }
         logger.info("model unloaded", metadata: ["model": "\(name)", "versions": "\(removed.versions.keys.sorted())"])
         return true
     }
@@ -139,9 +138,6 @@ public final class ModelManager: Sendable {
             return versions.keys.sorted().map { versions[$0]! }
         }
     }
-
-    /// Stops every scheduler from taking new requests (shutdown).
-    public func stopAll() { for v in servedVersions { v.scheduler.stop() } }
 
     /// True when no version has work queued or running.
     public var isIdle: Bool { servedVersions.allSatisfy { $0.scheduler.isIdle } }

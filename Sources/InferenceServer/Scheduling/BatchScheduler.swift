@@ -26,7 +26,6 @@ public final class BatchScheduler: Sendable {
         var sequence: UInt64 = 0
         /// The earliest time a timer is armed for (0: none).
         var timerAt: UInt64 = 0
-        var stopped = false
     }
 
     init(model: String, config: ModelConfig, plans: PlanCache, budget: CoreBudget, pool: ComputePool, stats: ModelStats) {
@@ -48,10 +47,12 @@ public final class BatchScheduler: Sendable {
     /// Requests queued, not yet executing.
     public var pending: Int { state.withLock { $0.queue.count } }
 
-    /// Queues a job, or refuses it at once when the queue is full or the model stopped.
+    /// Queues a job, or refuses it at once when the queue is full. A retired version (swapped
+    /// out or unloaded) still takes jobs: only requests that looked it up before the swap can
+    /// reach it, and refusing them would lose requests during a hot reload. It is released
+    /// once the last of them is answered.
     func submit(_ job: InferenceJob) throws(InferError) {
         let refused: InferError? = state.withLock { s in
-            if s.stopped { return InferError(.unavailable, "model '\(model)' is being unloaded") }
             if s.queue.count >= config.maxQueueSize {
                 return InferError(.queueFull, "model '\(model)': queue full (\(config.maxQueueSize) requests waiting); retry later")
             }
@@ -69,9 +70,6 @@ public final class BatchScheduler: Sendable {
         stats.setPending(pending)
         pump()
     }
-
-    /// Stops taking requests; queued ones are still executed (a drain, not a drop).
-    func stop() { state.withLock { $0.stopped = true } }
 
     /// True when nothing is queued or running.
     var isIdle: Bool { state.withLock { $0.queue.isEmpty && $0.running == 0 } }
