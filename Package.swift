@@ -55,6 +55,7 @@ let package = Package(
         .target(
             name: "InferenceServer",
             dependencies: [
+                "CSystemShims",
                 "HTTPServer",
                 "TensorEngine",
                 "Workers",

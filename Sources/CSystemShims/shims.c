@@ -50,3 +50,20 @@ int kiln_cpu_has_avx2_fma(void) {
     return 1;
 #endif
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+int kiln_keep_freed_memory(long mmap_threshold, long trim_threshold) {
+#if defined(__GLIBC__)
+    // Setting either value turns off glibc's dynamic threshold, which would otherwise only
+    // adapt after a block has been freed once (and keeps trimming the heap top meanwhile).
+    int ok = mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold);
+    ok &= mallopt(M_TRIM_THRESHOLD, (int)trim_threshold);
+    return ok ? 1 : 0;
+#else
+    (void)mmap_threshold; (void)trim_threshold;
+    return 0;
+#endif
+}

@@ -1,3 +1,4 @@
+import CSystemShims
 import Dispatch
 import Foundation
 import HTTPCore
@@ -48,6 +49,10 @@ public final class Application: @unchecked Sendable {
     public func run() throws -> Never {
         // Handlers first: a signal arriving right after "listening" must not be lost.
         installSignalHandlers()
+        // A 1.5 MB JSON body, its tensor and the plan's arena per request: reuse freed
+        // memory instead of faulting in (and zeroing) fresh pages each time. Measured on
+        // the serving benchmark: page zeroing was 8 % of the server's CPU time.
+        _ = kiln_keep_freed_memory(64 << 20, 512 << 20)
         try start()
         dispatchMain()
     }

@@ -55,7 +55,15 @@ enum TensorDataReader {
             c.pos += 1
             return 0
         }
+        // Plain decimal FP32 values (what numpy, tritonclient and browsers print) take the
+        // tight loop; it stops at the first token it does not handle, which the general loop
+        // below then reads (and reports, if it is wrong).
         var i = 0
+        if kind == .fp32 {
+            let fast = readFloat32Run(&c, count: count, out: out.assumingMemoryBound(to: Float.self), pow10: pow10)
+            if fast.closed { return fast.stored }
+            i = fast.stored
+        }
         while true {
             c.skipWhitespace()
             if i < count {

@@ -1,0 +1,74 @@
+import Foundation
+import TensorEngine
+import Testing
+@testable import InferenceServer
+
+/// The flat FP32 fast loop (eight digits at a time, then digit by digit, then the general
+/// path) gives exactly what the C library's correctly rounded `strtof` gives, whatever shape
+/// the numbers and separators take, and hands every malformed token to the general path's
+/// error messages.
+@Suite struct Float32RunTests {
+    /// Numbers of every length around the SWAR path's limits (1...9 integer and fraction
+    /// digits, leading zeros in the fraction, signs, exponents) with odd spacing.
+    @Test func everyShapeMatchesStrtof() throws {
+        var g = SeededGenerator(seed: 11)
+        var texts: [String] = []
+        func digits(_ n: Int, firstNonZero: Bool) -> String {
+            var s = ""
+            for k in 0..<n { s += String(UInt64.random(in: (k == 0 && firstNonZero ? 1 : 0)...9, using: &g)) }
+            return s
+        }
+        for _ in 0..<30000 {
+            let intDigits = Int.random(in: 1...9, using: &g)
+            var t = Bool.random(using: &g) ? "-" : ""
+            t += Int.random(in: 0..<4, using: &g) == 0 ? "0" : digits(intDigits, firstNonZero: true)
+            if Int.random(in: 0..<5, using: &g) > 0 { t += "." + digits(Int.random(in: 1...9, using: &g), firstNonZero: false) }
+            if Int.random(in: 0..<8, using: &g) == 0 { t += ["e", "E", "e-", "e+"].randomElement(using: &g)! + String(Int.random(in: 0...25, using: &g)) }
+            texts.append(t)
+        }
+        let separators = [",", ",", ",", ", ", " ,", ",\n  ", "\t,\r\n"]
+        var body = "["
+        for (i, t) in texts.enumerated() {
+            if i > 0 { body += separators.randomElement(using: &g)! }
+            body += t
+        }
+        body += " ]"
+        let r = try V2TestSupport.decode(V2TestSupport.request("FP32", [texts.count], body))
+        let got = V2TestSupport.bits(r.inputs[0].tensor)
+        var wrong = 0
+        for (i, t) in texts.enumerated() where got[i] != Float(t)!.bitPattern {
+            wrong += 1
+            if wrong < 5 { Issue.record("\(t): got \(Float(bitPattern: got[i])), strtof says \(Float(t)!)") }
+        }
+        #expect(wrong == 0)
+    }
+
+    /// Short arrays end within the SWAR path's 18-byte look-ahead: the scalar loop takes over.
+    @Test func shortArraysAndTheLastElements() throws {
+        for data in ["[1]", "[-0.5]", "[0.25,1.5]", "[ 3.75 , -2 ]", "[1.1234567,2.7654321,0.0000001]"] {
+            let values = data.dropFirst().dropLast().split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces))! }
+            let r = try V2TestSupport.decode(V2TestSupport.request("FP32", [values.count], data))
+            #expect(r.inputs[0].tensor.floats == values, "\(data)")
+        }
+    }
+
+    /// A bad token deep inside a long array is reported exactly as the general path reports it.
+    @Test(arguments: [
+        ("01", "leading zero"), ("1.", "expected a digit after '.'"), ("-", "expected a digit after '-'"),
+        ("1.5e", "expected a digit in the exponent"), ("1.5 2", "expected ',' or ']'"), ("1e39", "out of range"),
+        ("\"1\"", "expected a number"), ("-.5", "expected a digit after '-'"),
+    ])
+    func badTokenAfterManyGoodOnes(token: String, message: String) {
+        let good = Array(repeating: "0.123456", count: 500).joined(separator: ",")
+        let data = "[\(good),\(token),\(good)]"
+        let error = V2TestSupport.error(V2TestSupport.request("FP32", [1001], data))
+        #expect(error?.message.contains(message) == true, "\(token): \(String(describing: error))")
+    }
+
+    /// Too many or too few values after a fast run still name the counts.
+    @Test func countsAfterTheFastRun() {
+        let data = "[" + Array(repeating: "-1.5", count: 100).joined(separator: ",") + "]"
+        #expect(V2TestSupport.error(V2TestSupport.request("FP32", [99], data))?.message.contains("got 100") == true)
+        #expect(V2TestSupport.error(V2TestSupport.request("FP32", [101], data))?.message.contains("got 100") == true)
+    }
+}
