@@ -5,14 +5,19 @@ import Workers
 
 /// The industry endpoints (`/v1/defect-detection`, `/v1/fraud-scoring`,
 /// `/v1/recommendations`, `/v1/medical-triage`): the model of that kind (the first by name,
-/// or `?model=NAME`) prepares the request on the compute pool, the model's batcher runs it
-/// alongside V2 traffic for the same model, and the worker writes the answer.
+/// or `?model=NAME`) prepares the request (on the compute pool, or on the event loop for a
+/// small JSON record), the model's batcher runs it alongside V2 traffic for the same model,
+/// and the worker writes the answer.
 enum ServiceRoutes {
     static func register(in router: inout Router, manager: ModelManager, pool: ComputePool) {
         for (kind, path) in WorkerFactory.endpoints {
             router.add(.post, path, .deferred { request, writer in
                 let started = Clock.nanos()
-                pool.submit { handle(kind: kind, request, writer, manager: manager, started: started) }
+                if WorkerFactory.recordKinds.contains(kind) && request.body.count <= InferRoute.inlineDecodeBytes {
+                    handle(kind: kind, request, writer, manager: manager, started: started)
+                } else {
+                    pool.submit { handle(kind: kind, request, writer, manager: manager, started: started) }
+                }
             })
         }
     }
@@ -39,6 +44,8 @@ enum ServiceRoutes {
         }
         guard let worker = served.worker else { return writer.respond(.error(.internalServerError, "model '\(served.name)' has no worker")) }
         let prepared: PreparedRequest
+        // Decoding and pre-processing only: the hop to a compute thread is not the worker's.
+        let prepareStart = Clock.nanos()
         do throws(WorkerError) {
             prepared = try worker.prepare(
                 WorkerRequest(
@@ -48,7 +55,7 @@ enum ServiceRoutes {
             served.stats.requestFailed(.badInput, nanos: Clock.nanos() - started)
             return writer.respond(.error(HTTPStatus(code: error.status), error.description))
         }
-        let prepareNanos = Clock.nanos() - started
+        let prepareNanos = Clock.nanos() - prepareStart
         guard prepared.rows <= served.scheduler.maxRows else {
             served.stats.requestFailed(.badInput, nanos: Clock.nanos() - started)
             return writer.respond(.error(.contentTooLarge, "request needs \(prepared.rows) rows; the model takes at most \(served.scheduler.maxRows)"))

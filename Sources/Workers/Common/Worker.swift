@@ -6,7 +6,8 @@ import TensorEngine
 /// between parameters and model refuses the version at load, never a request later).
 /// Workers never run the model: the server's batcher does, between `prepare` and `finish`.
 public protocol Worker: Sendable {
-    /// `prepare` turns a request into tensors; it runs on a compute thread.
+    /// `prepare` turns a request into tensors; it runs on a compute thread (small records of
+    /// `WorkerFactory.recordKinds`: on the event loop, so it must stay cheap for them).
     func prepare(_ request: WorkerRequest) throws(WorkerError) -> PreparedRequest
     /// `finish` shapes the model's outputs (this request's rows only) into the answer.
     func finish(_ prepared: PreparedRequest, outputs: [Tensor]) throws(WorkerError) -> [UInt8]

@@ -9,6 +9,10 @@ public enum WorkerFactory {
         "medical_triage": "/v1/medical-triage",
     ]
 
+    /// Kinds whose requests are small JSON records: preparing one takes microseconds, less
+    /// than handing it to a compute thread, so small bodies are prepared on the event loop.
+    public static let recordKinds: Set<String> = ["fraud_scoring", "recommendation"]
+
     public static func make(kind: String, model: WorkerModel) throws(WorkerError) -> (any Worker)? {
         switch kind {
         case "generic": return nil

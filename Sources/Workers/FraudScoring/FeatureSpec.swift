@@ -60,7 +60,8 @@ public struct FeatureSpec: Sendable, Equatable {
     /// The model-space value of a field (normalised number, or vocabulary index), or a
     /// 400 naming the field. `value` is nil when the record lacks the field.
     func encode(_ value: JSONValue?, record: Int) throws(WorkerError) -> Double {
-        let where_ = "record \(record): field '\(name)'"
+        // Built only for an error: this runs per feature of every record.
+        var where_: String { "record \(record): field '\(name)'" }
         var v = value
         if v == nil || v == .null { v = defaultValue }
         guard let v else {

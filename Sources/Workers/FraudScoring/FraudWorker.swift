@@ -17,8 +17,13 @@ public struct FraudWorker: Worker {
     let maxReasons: Int
     let inputCount: Int
     let model: WorkerModel
-    var numeric: [FeatureSpec] { features.filter { $0.kind != .categorical } }
-    var categorical: [FeatureSpec] { features.filter { $0.kind == .categorical } }
+    /// The specs feeding the numeric and the categorical input, in column order.
+    let numeric: [FeatureSpec]
+    let categorical: [FeatureSpec]
+    /// Feature `f`'s column in its input (numeric or categorical).
+    let columns: [Int]
+    /// Field names a record may carry: the features and `id`.
+    let known: Set<String>
 
     public init(model: WorkerModel) throws(WorkerError) {
         self.model = model
@@ -33,6 +38,18 @@ public struct FraudWorker: Worker {
         }
         guard Set(specs.map(\.name)).count == specs.count else { throw .config("parameters.features has duplicate names") }
         features = specs
+        numeric = specs.filter { $0.kind != .categorical }
+        categorical = specs.filter { $0.kind == .categorical }
+        var seen = (numeric: 0, categorical: 0)
+        columns = specs.map { spec in
+            if spec.kind == .categorical {
+                defer { seen.categorical += 1 }
+                return seen.categorical
+            }
+            defer { seen.numeric += 1 }
+            return seen.numeric
+        }
+        known = Set(specs.map(\.name)).union(["id"])
         let names = try p.nested("inputs")
         numericInput = try model.input(try names.string("numeric"), .float32)
         categoricalInput = try model.input(try names.string("categorical"), .int64)
@@ -73,14 +90,13 @@ public struct FraudWorker: Worker {
         guard !records.isEmpty else { throw .bad("'records' is empty") }
         let limit = min(maxRecords, model.maxRows / rowsPerRecord)
         guard records.count <= limit else { throw .request(status: 413, "\(records.count) records exceed the limit of \(limit) per request") }
-        let known = Set(features.map(\.name)).union(["id"])
         let numericSpecs = numeric, categoricalSpecs = categorical
         let rows = records.count * rowsPerRecord
         let num = Tensor(shape: Shape([rows, numericSpecs.count]), dtype: .float32)
         let cat = Tensor(shape: Shape([rows, categoricalSpecs.count]), dtype: .int64)
         let np = num.floatPointer, cp = cat.rawPointer.assumingMemoryBound(to: Int64.self)
         for (r, record) in records.enumerated() {
-            if let unknown = record.keys.sorted().first(where: { !known.contains($0) }) {
+            if record.keys.contains(where: { !known.contains($0) }), let unknown = record.keys.sorted().first(where: { !known.contains($0) }) {
                 throw .bad("record \(r): unknown field '\(unknown)'; known fields: \(features.map(\.name).joined(separator: ", "))")
             }
             var nv: [Float] = [], cv: [Int64] = []
@@ -94,9 +110,9 @@ public struct FraudWorker: Worker {
                 guard k > 0 else { continue }
                 let f = features[k - 1]
                 if f.kind == .categorical {
-                    cp[row * cv.count + categoricalSpecs.firstIndex(of: f)!] = Int64(f.neutral)
+                    cp[row * cv.count + columns[k - 1]] = Int64(f.neutral)
                 } else {
-                    np[row * nv.count + numericSpecs.firstIndex(of: f)!] = Float(f.neutral)
+                    np[row * nv.count + columns[k - 1]] = Float(f.neutral)
                 }
             }
         }
