@@ -151,6 +151,46 @@ static void KK_FN(tile_strided_a)(
 }
 #undef KK_STRIDED_NV
 
+/// The last `nr` (< MR) columns of a packed-A product, one column at a time with the vector
+/// lanes running down a panel of A. A register tile would spend a whole vector per row on
+/// each of them: the 7×7 layers of a CNN (N = 49 = 48 + 1) did a third of their
+/// multiply-adds for that one column, the 14×14 ones (N = 196 = 4·48 + 4) a fifth.
+static void KK_FN(tail_columns)(
+    int m, int k, const float *pa, const float *b, ptrdiff_t ldb, int j0, int nr, float *c, ptrdiff_t ldc,
+    const kiln_gemm_epilogue *e) {
+    for (int i0 = 0; i0 < m; i0 += KK_MR) {
+        const int mr = m - i0 < KK_MR ? m - i0 : KK_MR;
+        const float *a = pa + (ptrdiff_t)i0 * k;
+        for (int j = 0; j < nr; j++) {
+            const float *bj = b + j0 + j;
+            // Four partial sums over k: one chain would wait on each multiply-add's latency.
+            float part[4][KK_MR];
+            for (int q = 0; q < 4; q++)
+                for (int i = 0; i < KK_MR; i++) part[q][i] = 0;
+            int kk = 0;
+            for (; kk + 4 <= k; kk += 4) {
+#pragma clang loop unroll(full)
+                for (int q = 0; q < 4; q++) {
+                    const float bv = bj[(ptrdiff_t)(kk + q) * ldb];
+                    const float *aq = a + (ptrdiff_t)(kk + q) * KK_MR;
+#pragma clang loop vectorize(enable)
+                    for (int i = 0; i < KK_MR; i++) part[q][i] += aq[i] * bv;
+                }
+            }
+            for (; kk < k; kk++) {
+                const float bv = bj[(ptrdiff_t)kk * ldb];
+                for (int i = 0; i < KK_MR; i++) part[0][i] += a[(ptrdiff_t)kk * KK_MR + i] * bv;
+            }
+            float acc[KK_MR];
+            for (int i = 0; i < KK_MR; i++) acc[i] = (part[0][i] + part[1][i]) + (part[2][i] + part[3][i]);
+            for (int i = 0; i < mr; i++) {
+                float *p = c + (ptrdiff_t)(i0 + i) * ldc + j0 + j;
+                *p = KK_FN(finish1)(acc[i], p, i0 + i, j0 + j, e);
+            }
+        }
+    }
+}
+
 void KK_FN(run_packed_a)(
     int m, int k, const float *pa, const float *b, ptrdiff_t ldb, int n0, int n1, float *c, ptrdiff_t ldc,
     const kiln_gemm_epilogue *e, float *work) {
@@ -160,6 +200,10 @@ void KK_FN(run_packed_a)(
     const int in_place = m <= KK_IN_PLACE_MAX_M;
     for (int j0 = n0; j0 < n1; j0 += KK_NR) {
         const int nr = n1 - j0 < KK_NR ? n1 - j0 : KK_NR;
+        if (nr < KK_MR) {
+            KK_FN(tail_columns)(m, k, pa, b, ldb, j0, nr, c, ldc, e);
+            continue;
+        }
         const float *panel = work;
         ptrdiff_t ldbk = KK_NR;
         if (in_place && nr == KK_NR) {

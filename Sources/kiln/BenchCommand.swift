@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "One JSON object per line and configuration.")
     var json = false
 
+    @Option(help: "Also list the N slowest steps (layers) of each configuration with their share of the time.")
+    var profile: Int = 0
+
     func run() throws {
         try reportingErrors {
             let batches = try positiveList(batch, option: "--batch")
@@ -37,6 +40,11 @@ struct BenchCommand: ParsableCommand {
                         print(#"{"batch": \#(b), "threads": \#(t), "p50_ms": \#(r.p50Milliseconds), "p99_ms": \#(r.p99Milliseconds), "samples_per_s": \#(r.samplesPerSecond)}"#)
                     } else {
                         print(String(format: "batch %3d  threads %d  p50 %8.3f ms  p99 %8.3f ms  %10.1f samples/s", b, t, r.p50Milliseconds, r.p99Milliseconds, r.samplesPerSecond))
+                    }
+                    if profile > 0 && !json {
+                        for s in try PlanBenchmark.profile(plan, iterations: iterations, top: profile) {
+                            print(String(format: "  step %3d  %7.3f ms  %5.1f %%  ", s.step, s.milliseconds, s.share * 100) + s.summary)
+                        }
                     }
                 }
             }

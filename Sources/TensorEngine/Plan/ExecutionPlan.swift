@@ -14,6 +14,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     public let arenaBytes: Int
     /// Operator of each step, in execution order (constant-folded nodes excluded).
     public let stepOps: [String]
+    /// Each step's operator, first output shape and FLOPs per sample (for `kiln bench --profile`).
+    public let stepSummaries: [String]
     /// Floating-point operations of one run at this batch size.
     public let flops: Int
     let steps: [StepBody]
@@ -21,7 +23,7 @@ public final class ExecutionPlan: @unchecked Sendable {
     let outputRefs: [BufferRef]
     /// Plan-time tensors whose storage the steps point into.
     let retained: [Tensor]
-    private let arenas = Mutex<[Arena]>([])
+    let arenas = Mutex<[Arena]>([])
 
     public init(model: GraphModel, batch: Int, threads: Int = 1) throws(EngineError) {
         guard batch >= 1 else { throw EngineError(.invalidInput, "batch must be at least 1, got \(batch)") }
@@ -36,6 +38,7 @@ public final class ExecutionPlan: @unchecked Sendable {
         steps = builder.stepBodies
         checks = builder.stepChecks
         stepOps = builder.stepOps
+        stepSummaries = builder.stepSummaries
         flops = builder.flops
         outputRefs = builder.outputRefs
         retained = builder.retained
@@ -83,13 +86,13 @@ public final class ExecutionPlan: @unchecked Sendable {
         return Dictionary(uniqueKeysWithValues: zip(outputs.map(\.name), results))
     }
 
-    private func takeArena() -> Arena {
+    func takeArena() -> Arena {
         if let a = arenas.withLock({ $0.popLast() }) { return a }
         return Arena(pointer: UnsafeMutableRawPointer.allocate(byteCount: max(arenaBytes, 64), alignment: 64))
     }
 
     /// One run's intermediate memory; owned by the pool, used by one run at a time.
-    private struct Arena: @unchecked Sendable {
+    struct Arena: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 }

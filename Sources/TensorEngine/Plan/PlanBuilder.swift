@@ -24,6 +24,7 @@ struct PlanBuilder {
         var outputs: [Location]
         var workspace: Int?
         var op: String
+        var summary: String
     }
 
     let model: GraphModel
@@ -39,6 +40,7 @@ struct PlanBuilder {
     var stepBodies: [StepBody] = []
     var stepChecks: [StepCheck?] = []
     var stepOps: [String] = []
+    var stepSummaries: [String] = []
     var outputRefs: [BufferRef] = []
     var retained: [Tensor] = []
     var flops = 0
@@ -165,7 +167,9 @@ struct PlanBuilder {
             workspace = buffers.count - 1
         }
         flops += opPlan.flops > 0 ? opPlan.flops : opPlan.outputs.reduce(0) { $0 + $1.shape.count }
-        pending.append(PendingStep(plan: opPlan, inputs: inputs, outputs: outputs, workspace: workspace, op: node.op))
+        let produced = opPlan.outputs.first.map { " → \($0.shape)" } ?? ""
+        let summary = "\(node.op)\(produced), \(opPlan.flops / max(batch, 1) / 1000) kFLOP/sample"
+        pending.append(PendingStep(plan: opPlan, inputs: inputs, outputs: outputs, workspace: workspace, op: node.op, summary: summary))
     }
 
     private mutating func resolveOutputs() throws(EngineError) {
@@ -214,6 +218,7 @@ struct PlanBuilder {
             stepBodies.append(body)
             stepChecks.append(step.plan.check.map { $0(inputs) })
             stepOps.append(step.op)
+            stepSummaries.append(step.summary)
         }
         outputRefs = model.outputs.map { ref(locations[$0.name]!) }
         for case .constant(let t) in locations.values { retained.append(t) }

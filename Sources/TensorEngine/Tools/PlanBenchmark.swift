@@ -32,6 +32,22 @@ public enum PlanBenchmark {
             samplesPerSecond: Double(plan.batch) / mean)
     }
 
+    /// The `top` slowest steps over `iterations` runs: step index, summary, mean milliseconds
+    /// per run, and share of all steps' time.
+    public static func profile(_ plan: ExecutionPlan, iterations: Int, top: Int, seed: UInt64 = 42) throws(EngineError)
+        -> [(step: Int, summary: String, milliseconds: Double, share: Double)]
+    {
+        var rng = SeededGenerator(seed: seed)
+        let inputs = plan.inputs.map { spec in randomTensor(spec, &rng) }
+        _ = try plan.run(inputs)  // checks the inputs once; the timed runs skip the checks
+        var nanos: [UInt64] = []
+        for _ in 0..<max(1, iterations) { plan.accumulateStepTimes(inputs, into: &nanos) }
+        let total = Double(max(nanos.reduce(0, +), 1))
+        return nanos.enumerated().sorted { $0.element > $1.element }.prefix(top).map { i, n in
+            (i, plan.stepSummaries[i], Double(n) / Double(max(1, iterations)) / 1e6, Double(n) / total)
+        }
+    }
+
     /// Uniform [-1, 1) floats; integer inputs (token ids) in [0, 10).
     public static func randomTensor(_ spec: ValueInfo, _ rng: inout SeededGenerator) -> Tensor {
         let t = Tensor(shape: Shape(spec.shape), dtype: spec.dtype)

@@ -13,10 +13,10 @@ import Testing
     }
 
     /// (M, N, K): single rows and columns, sizes just below / above MR (4, 6, 8) and NR
-    /// (8, 16, 48), and a few larger ones.
+    /// (8, 16, 48), tails of 1–7 columns (the column-at-a-time path), and a few larger ones.
     static let shapes: [(Int, Int, Int)] = [
         (1, 1, 1), (1, 10, 512), (2, 3, 5), (5, 17, 9), (7, 47, 33), (8, 48, 64), (9, 49, 31), (13, 100, 7),
-        (16, 96, 128), (6, 16, 300), (25, 130, 27), (64, 49, 72),
+        (16, 96, 128), (6, 16, 300), (25, 130, 27), (64, 49, 72), (12, 101, 40), (17, 196, 64),
     ]
 
     /// Row-major C = A·B (+ old C) (+ row or column bias), then the activation, in Double.
