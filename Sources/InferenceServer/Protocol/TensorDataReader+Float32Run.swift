@@ -2,8 +2,8 @@
 ///
 /// Written over raw pointers with every piece of state in locals (the general path keeps its
 /// position in the cursor, which the compiler stores back to memory per byte). Numbers of the
-/// shape `-?d{1,7}(.d{1,7})?` — what numpy, tritonclient and browsers print for image tensors —
-/// are read eight bytes at a time (SWAR: find the digit run with bit masks, convert it with
+/// shape `-?d{1,7}(.d{1,15})?` with at most 19 digits — what numpy, tritonclient and browsers
+/// print for image tensors, rounded or not — are read eight bytes at a time (SWAR: find the digit run with bit masks, convert it with
 /// three multiplications); other RFC 8259 §6 numbers with at most 19 significant digits go
 /// digit by digit. Both convert through `DecimalNumber.float32`, so the results are
 /// bit-identical to the general path's. Anything else (more digits, a value that needs the
@@ -72,8 +72,8 @@ extension TensorDataReader {
         return v
     }
 
-    /// `-?d{1,7}(.d{1,7})?` followed by anything but an exponent, read with SWAR; nil (cursor
-    /// unchanged) for any other shape or fewer than 18 bytes left.
+    /// `-?d{1,7}(.d{1,15})?` (19 digits at most) followed by anything but an exponent, read with
+    /// SWAR; nil (cursor unchanged) for any other shape or too few bytes left to load words.
     @inline(__always) private static func swarNumber(
         _ base: UnsafePointer<UInt8>, _ p: inout Int, _ end: Int, _ pow10: UnsafePointer<Double>
     ) -> DecimalNumber? {
@@ -94,13 +94,24 @@ extension TensorDataReader {
         if base[q] == UInt8(ascii: ".") {
             let y = load8(base, q + 1)
             k2 = digitRun(y)
-            guard UInt(bitPattern: k2 &- 1) < 7 else { return nil }
-            if k1 + k2 <= 8 {
+            guard k2 > 0 else { return nil }
+            if k2 < 8 && k1 + k2 <= 8 {
                 // Both runs fit one word: integer digits, then the fraction's after them.
                 let joined = (x & ((1 << UInt64(k1 * 8)) &- 1)) | (y << UInt64(k1 * 8))
                 mantissa = digitValue(joined, k1 + k2)
             } else {
                 mantissa = digitValue(x, k1) &* UInt64(pow10[66 + k2]) &+ digitValue(y, k2)
+                // A full word of fraction digits: more words until the digits end (shortest
+                // float32 text has up to 9 significant digits, doubles 17; 19 at most here).
+                var kw = k2
+                while kw == 8 {
+                    guard q + 1 + k2 + 8 <= end else { return nil }
+                    let w = load8(base, q + 1 + k2)
+                    kw = digitRun(w)
+                    guard k1 + k2 + kw <= 19 else { return nil }
+                    if kw > 0 { mantissa = mantissa &* UInt64(pow10[66 + kw]) &+ digitValue(w, kw) }
+                    k2 += kw
+                }
             }
             q += 1 + k2
             n.isInteger = false
@@ -109,7 +120,7 @@ extension TensorDataReader {
         }
         guard base[q] | 0x20 != UInt8(ascii: "e") else { return nil }
         n.mantissa = mantissa
-        // At most 14 digits and no exponent: only the range checks read `digits`, and
+        // At most 19 digits and no exponent: only the range checks read `digits`, and
         // 10^(k1+k2-k2) stays far inside them, so the digit count need not exclude leading zeros.
         n.digits = k1 + k2
         n.exponent = -k2
