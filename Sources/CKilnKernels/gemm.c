@@ -93,3 +93,30 @@ void kiln_gemm_run_packed_b(
     default: kk_run_packed_b_generic(m, k, a, rs, cs, packed_b, n0, n1, c, ldc, epi); return;
     }
 }
+
+int kiln_conv_direct_block(kiln_gemm_isa isa) {
+    switch (isa) {
+    case KILN_GEMM_AVX512: return 16;
+    case KILN_GEMM_AVX2: return 8;
+    default: return 4;
+    }
+}
+
+void kiln_conv_direct(
+    kiln_gemm_isa isa, int cin, int kh, int kw, int stride, const float *padded, int rows, int row_length,
+    const float *packed_w, const float *bias, int m, int oh0, int oh1, int out_h, int out_w, float lo, float hi,
+    float *out) {
+    switch (isa) {
+#if defined(__x86_64__)
+    case KILN_GEMM_AVX512:
+        kk_conv_direct_avx512(cin, kh, kw, stride, padded, rows, row_length, packed_w, bias, m, oh0, oh1, out_h, out_w, lo, hi, out);
+        return;
+    case KILN_GEMM_AVX2:
+        kk_conv_direct_avx2(cin, kh, kw, stride, padded, rows, row_length, packed_w, bias, m, oh0, oh1, out_h, out_w, lo, hi, out);
+        return;
+#endif
+    default:
+        kk_conv_direct_generic(cin, kh, kw, stride, padded, rows, row_length, packed_w, bias, m, oh0, oh1, out_h, out_w, lo, hi, out);
+        return;
+    }
+}

@@ -6,5 +6,7 @@
 #define KK_FN(name) kk_##name##_avx2
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #include "gemm_template.h"
+#define KK_DC_OCB 8
+#include "conv_direct_template.h"
 #pragma clang attribute pop
 #endif

@@ -5,3 +5,5 @@
 #define KK_NV KK_NV_GENERIC
 #define KK_FN(name) kk_##name##_generic
 #include "gemm_template.h"
+#define KK_DC_OCB 4
+#include "conv_direct_template.h"

@@ -6,7 +6,10 @@
     void kk_run_packed_a_##SUFFIX(int m, int k, const float *pa, const float *b, ptrdiff_t ldb, int n0, int n1, \
         float *c, ptrdiff_t ldc, const kiln_gemm_epilogue *e, float *work);                                    \
     void kk_run_packed_b_##SUFFIX(int m, int k, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *pb,    \
-        int n0, int n1, float *c, ptrdiff_t ldc, const kiln_gemm_epilogue *e);
+        int n0, int n1, float *c, ptrdiff_t ldc, const kiln_gemm_epilogue *e);                                \
+    void kk_conv_direct_##SUFFIX(int cin, int kh, int kw, int stride, const float *padded, int rows,             \
+        int row_length, const float *packed_w, const float *bias, int m, int oh0, int oh1, int out_h, int out_w,  \
+        float lo, float hi, float *out);
 
 KK_DECLARE(generic)
 #if defined(__x86_64__)

@@ -65,6 +65,22 @@ void kiln_gemm_run_packed_b(
     kiln_gemm_isa isa, int m, int k, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *packed_b,
     int n0, int n1, float *c, ptrdiff_t ldc, const kiln_gemm_epilogue *epi);
 
+/// Output channels one pass of the direct convolution computes together (its packing width).
+int kiln_conv_direct_block(kiln_gemm_isa isa);
+
+/// Direct convolution for few input channels (dilation 1, stride 1 or 2), output rows
+/// [oh0, oh1) of all `m` channels into `out` [m, out_h, out_w]. `padded` holds the `cin`
+/// input planes, each `rows` × `row_length`, already zero-padded so that output (oh, ow)
+/// reads rows oh·stride + r and columns ow·stride + t (r < kh, t < kw) with no bounds:
+/// row_length must cover ⌈out_w / VW⌉·VW·stride + kw + VW floats (VW ≤ 16; loads run a
+/// vector past the last tap). `packed_w` holds, per group of `kiln_conv_direct_block`
+/// channels, for each tap (c, r, t) in that order, one weight per channel of the group
+/// (zeros past m); `bias` has ⌈m / block⌉·block entries. Outputs are clamped to [lo, hi].
+void kiln_conv_direct(
+    kiln_gemm_isa isa, int cin, int kh, int kw, int stride, const float *padded, int rows, int row_length,
+    const float *packed_w, const float *bias, int m, int oh0, int oh1, int out_h, int out_w, float lo, float hi,
+    float *out);
+
 /// One part of a parallel job.
 typedef void (*kiln_parallel_fn)(void *ctx, int part);
 

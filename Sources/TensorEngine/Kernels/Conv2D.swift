@@ -3,7 +3,7 @@ import CKilnKernels
 /// A 2-D convolution (ONNX Conv, NCHW float32) built once at load from its weights, then
 /// run any number of times, from any number of threads at once (it holds no mutable state).
 ///
-/// Three paths, chosen at build time from the parameters:
+/// Four paths, chosen at build time from the parameters:
 /// - `pointwise` (1×1, stride 1, no padding): the input image already is the GEMM's B
 ///   matrix [C/g, H·W], so it is one packed-A GEMM per image and group, no im2col.
 /// - `depthwise` (group == C == M): a direct kernel vectorised along output rows; 3×3 and
@@ -11,6 +11,9 @@ import CKilnKernels
 ///   (`Conv2D+DepthwisePadded.swift`) so no output is computed outside SIMD blocks
 ///   (`Conv2D+Depthwise.swift`); im2col would turn 9 multiply-adds per output into a copy of
 ///   9 floats plus a degenerate 1-row GEMM.
+/// - `direct` (group 1, at most 4 input channels: a CNN's first layer): a direct kernel over
+///   zero-bordered copies of the planes, several output channels per loaded input vector
+///   (`Conv2D+Direct.swift`).
 /// - `im2col` (everything else): the input patches of a band of output rows are unfolded into
 ///   the workspace, then one GEMM per band and group (`Conv2D+Im2col.swift`).
 ///
@@ -24,18 +27,20 @@ import CKilnKernels
 public struct Conv2DKernel: Sendable {
     /// Which algorithm runs (see the type's documentation).
     public enum Path: Sendable, Equatable {
-        case pointwise, depthwise, im2col
+        case pointwise, depthwise, direct, im2col
     }
 
     public let parameters: Conv2DParameters
     public let activation: Activation
     public let path: Path
     /// Depthwise: each channel's kH·kW taps padded to `depthwiseTapStride` floats so the
-    /// 3×3 and 5×5 kernels can load them as one SIMD32 value. Empty for the GEMM paths.
+    /// 3×3 and 5×5 kernels can load them as one SIMD32 value. Direct: the filters packed by
+    /// `packDirect`. Empty for the GEMM paths.
     let weights: [Float]
     /// GEMM paths: each group's filters [M/g, C/g·kH·kW] packed as the A operand.
     let packedGroups: [PackedOperand]
-    /// One bias per output channel, zeros when the node has none.
+    /// One bias per output channel, zeros when the node has none (direct: padded to whole
+    /// channel blocks).
     let bias: [Float]
     let hasBias: Bool
 
@@ -61,6 +66,8 @@ public struct Conv2DKernel: Sendable {
             path = .depthwise
         } else if parameters.isPointwise {
             path = .pointwise
+        } else if Conv2DKernel.takesDirectPath(parameters) {
+            path = .direct
         } else {
             path = .im2col
         }
@@ -73,6 +80,13 @@ public struct Conv2DKernel: Sendable {
             }
             self.weights = packed
             packedGroups = []
+        } else if path == .direct {
+            let packed = Conv2DKernel.packDirect(parameters, weights: weights, bias: bias)
+            self.weights = packed.weights
+            packedGroups = []
+            self.bias = packed.bias
+            hasBias = bias != nil
+            return
         } else {
             self.weights = []
             let (mg, k) = (parameters.outChannelsPerGroup, weights.count / parameters.outChannels)
@@ -105,6 +119,10 @@ public struct Conv2DKernel: Sendable {
             return rows * rowLength * paddedDepthwiseWorkers(batch: batch, height: height, width: width, threads: threads)
         }
         guard path != .depthwise else { return 0 }
+        if path == .direct {
+            let (rows, rowLength) = directLayout(height: height, width: width)
+            return parameters.inChannels * rows * rowLength
+        }
         let panels = GEMMKernel.packedAWorkspaceCount(k: im2colRows, threads: threads)
         guard path == .im2col else { return panels }
         let out = parameters.outputSize(height: height, width: width)
@@ -127,6 +145,9 @@ public struct Conv2DKernel: Sendable {
         case .depthwise where usesPaddedDepthwise:
             guard let workspace else { preconditionFailure("the padded depthwise path needs a workspace") }
             runDepthwisePadded(input: input, output: output, batch: batch, height: height, width: width, workspace: workspace, threads: threads)
+        case .direct:
+            guard let workspace else { preconditionFailure("the direct path needs a workspace") }
+            runDirect(input: input, output: output, batch: batch, height: height, width: width, workspace: workspace, threads: threads)
         case .depthwise:
             runDepthwise(input: input, output: output, batch: batch, height: height, width: width, threads: threads)
         case .im2col:

@@ -1,7 +1,7 @@
 import Testing
 @testable import TensorEngine
 
-/// Conv2DKernel's GEMM paths (pointwise and im2col) against the direct reference.
+/// Conv2DKernel's pointwise, direct and im2col paths against the reference convolution.
 @Suite struct Conv2DTests {
     /// Builds a conv with random weights and bias, runs it and compares with the reference.
     func check(
@@ -53,7 +53,7 @@ import Testing
 
     @Test func fiveByFive() {
         let p = Conv2DParameters(inChannels: 3, outChannels: 4, kernel: (5, 5), pads: (2, 2, 2, 2))
-        check(p, height: 9, width: 12, path: .im2col, seed: 8)
+        check(p, height: 9, width: 12, path: .direct, seed: 8)
         let valid = Conv2DParameters(inChannels: 3, outChannels: 4, kernel: (5, 5), strides: (2, 3))
         check(valid, height: 12, width: 14, path: .im2col, seed: 9)
     }
@@ -70,7 +70,9 @@ import Testing
         check(p, height: 8, width: 9, path: .im2col, seed: 12)
         // Pads larger than the kernel reach: whole rows and columns of zeros in the im2col band.
         let wide = Conv2DParameters(inChannels: 2, outChannels: 3, kernel: (2, 2), pads: (3, 0, 1, 4))
-        check(wide, height: 5, width: 4, path: .im2col, seed: 13)
+        check(wide, height: 5, width: 4, path: .direct, seed: 13)
+        let wideIm2col = Conv2DParameters(inChannels: 5, outChannels: 3, kernel: (2, 2), pads: (3, 0, 1, 4))
+        check(wideIm2col, height: 5, width: 4, path: .im2col, seed: 28)
     }
 
     @Test func groups() {
@@ -94,6 +96,28 @@ import Testing
         let one = Conv2DKernel(parameters: small, weights: [Float](repeating: 0, count: small.weightCount), bias: nil)
         #expect(one.workspaceCount(batch: 3, height: 40, width: 40, threads: 2) == 288 * 40 * 40 + GEMMKernel.packedAWorkspaceCount(k: 288, threads: 2))
         check(small, batch: 3, height: 40, width: 40, threads: 2, path: .im2col, seed: 22)
+    }
+
+    /// A CNN's first layer (few input channels): the direct kernel, at both strides, with
+    /// channel counts that do not fill its blocks, rows narrower and wider than a vector,
+    /// ResNet's 7×7 stem, batches, threads and every activation (ReLU/clip fused, the others
+    /// applied after).
+    @Test func directFewInputChannels() {
+        let mobileNetStem = Conv2DParameters(inChannels: 3, outChannels: 16, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1))
+        check(mobileNetStem, batch: 2, height: 30, width: 34, activation: .clip(min: 0, max: 6), path: .direct, seed: 30)
+        check(mobileNetStem, height: 31, width: 67, threads: 2, path: .direct, seed: 31)
+        let odd = Conv2DParameters(inChannels: 3, outChannels: 21, kernel: (3, 3), pads: (1, 1, 1, 1))
+        check(odd, height: 9, width: 40, activation: .relu, path: .direct, seed: 32)
+        check(odd, height: 5, width: 3, bias: false, path: .direct, seed: 33)
+        let resNetStem = Conv2DParameters(inChannels: 1, outChannels: 10, kernel: (7, 7), strides: (2, 2), pads: (3, 3, 3, 3))
+        check(resNetStem, batch: 2, height: 29, width: 37, path: .direct, seed: 34)
+        let four = Conv2DParameters(inChannels: 4, outChannels: 5, kernel: (2, 3), strides: (2, 2), pads: (0, 1, 1, 0))
+        for (i, activation) in allActivations.enumerated() {
+            check(four, height: 11, width: 18, activation: activation, threads: 2, path: .direct, seed: 40 + UInt64(i))
+        }
+        // Five input channels are the GEMM's again.
+        let five = Conv2DParameters(inChannels: 5, outChannels: 16, kernel: (3, 3), strides: (2, 2), pads: (1, 1, 1, 1))
+        check(five, height: 12, width: 12, path: .im2col, seed: 35)
     }
 
     @Test(arguments: allActivations)
