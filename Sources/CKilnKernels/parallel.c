@@ -87,11 +87,17 @@ static void *helper_main(void *unused) {
     return NULL;
 }
 
+// Set by a caller that holds one core only (an execution of an elastic model while others
+// wait): its jobs run inline, so the helpers stay free for whoever holds the other cores.
+static _Thread_local int inline_only;
+
+void kiln_parallel_set_inline(int on) { inline_only = on; }
+
 void kiln_parallel_run(int parts, kiln_parallel_fn fn, void *ctx) {
     if (parts <= 0) return;
     // One job at a time; a nested or concurrent call (the pool is busy, so are the cores)
-    // runs its parts inline.
-    if (parts == 1 || pthread_mutex_trylock(&submit_lock) != 0) {
+    // runs its parts inline, as does a caller that asked to.
+    if (parts == 1 || inline_only || pthread_mutex_trylock(&submit_lock) != 0) {
         for (int p = 0; p < parts; p++) fn(ctx, p);
         return;
     }

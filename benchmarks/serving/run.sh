@@ -174,8 +174,8 @@ PAYLOADS="$RESULTS/payloads"
 "$PY" "$HERE/payloads.py" make "$MODEL" "$PAYLOADS" --model-name mobilenet >&2
 cp "$PAYLOADS/info.json" "$RESULTS/info.json"
 
-KILN_CONFIG_ON='{"kind": "generic", "max_batch_size": 8, "dynamic_batching": {"enabled": true, "preferred_batch_sizes": [4, 8], "max_queue_delay_us": 500}, "max_queue_size": 128, "instance_count": 2, "threads": 1}'
-KILN_CONFIG_OFF='{"kind": "generic", "max_batch_size": 8, "dynamic_batching": {"enabled": false}, "max_queue_size": 128, "instance_count": 2, "threads": 1}'
+KILN_CONFIG_ON='{"kind": "generic", "max_batch_size": 8, "dynamic_batching": {"enabled": true, "preferred_batch_sizes": [4, 8], "max_queue_delay_us": 500}, "max_queue_size": 128, "instance_count": 2, "threads": 2}'
+KILN_CONFIG_OFF='{"kind": "generic", "max_batch_size": 8, "dynamic_batching": {"enabled": false}, "max_queue_size": 128, "instance_count": 2, "threads": 2}'
 if wants_kiln; then
     for variant in batch nobatch; do
         repo="$RESULTS/kiln-repo-$variant"

@@ -90,6 +90,10 @@ typedef void (*kiln_parallel_fn)(void *ctx, int part);
 /// thread) runs its parts inline on the caller.
 void kiln_parallel_run(int parts, kiln_parallel_fn fn, void *ctx);
 
+/// While `on` is non-zero, `kiln_parallel_run` calls made on this thread run every part
+/// inline (the caller holds one core; the pool's helpers are someone else's).
+void kiln_parallel_set_inline(int on);
+
 #ifdef __cplusplus
 }
 #endif

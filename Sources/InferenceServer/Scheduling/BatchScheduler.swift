@@ -144,11 +144,23 @@ public final class BatchScheduler: Sendable {
         }
     }
 
+    /// Several instances with several threads each are elastic: an execution starts on one
+    /// core and widens to its `threads` only when nothing else waits (this model's queue is
+    /// empty and no execution waits for a core). Under load the instances run side by side,
+    /// one core each; a lone request still gets every core.
+    var isElastic: Bool { config.instanceCount > 1 && threads > 1 }
+
     private func launch(_ batch: [InferenceJob]) {
-        budget.acquire(threads) { [self] in
+        let base = isElastic ? 1 : threads
+        budget.acquire(base) { [self] in
             pool.submit { [self] in
-                execute(batch)
-                budget.release(threads)
+                let extra = isElastic && state.withLock({ $0.queue.isEmpty }) ? budget.takeIdle(upTo: threads - 1) : 0
+                if isElastic && extra == 0 {
+                    EngineThreads.onCallerOnly { execute(batch) }
+                } else {
+                    execute(batch)
+                }
+                budget.release(base + extra)
                 state.withLock { $0.running -= 1 }
                 pump()
             }

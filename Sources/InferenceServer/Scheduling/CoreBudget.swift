@@ -48,6 +48,17 @@ public final class CoreBudget: Sendable {
         for start in ready { start() }
     }
 
+    /// Takes up to `tokens` more, at once and only if nobody waits for them: an elastic
+    /// execution that already holds one widens onto idle cores. Returns how many it took.
+    public func takeIdle(upTo tokens: Int) -> Int {
+        state.withLock { s in
+            guard s.waiting.isEmpty, tokens > 0 else { return 0 }
+            let take = min(tokens, s.free)
+            s.free -= take
+            return take
+        }
+    }
+
     /// Tokens not held by any execution.
     public var available: Int { state.withLock { $0.free } }
 }

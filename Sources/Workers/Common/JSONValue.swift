@@ -21,18 +21,14 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 
     /// Compact JSON text with keys sorted, so output is stable.
-    public var jsonText: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .number(let d):
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-            return d.isFinite ? "\(d)" : "null"
-        case .string(let s): return JSONString.quote(s)
-        case .array(let a): return "[" + a.map(\.jsonText).joined(separator: ",") + "]"
-        case .object(let o):
-            return "{" + o.keys.sorted().map { JSONString.quote($0) + ":" + o[$0]!.jsonText }.joined(separator: ",") + "}"
-        }
+    public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
+
+    /// The same text as UTF-8 bytes, written into one buffer (what the workers answer with).
+    public var jsonBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out)
+        return out
     }
 
     public init(from decoder: Decoder) throws {

@@ -31,6 +31,6 @@ public struct DefectWorker: Worker {
             defective: defective, label: labels[defective ? top : okIndex], score: FraudWorker.round(defectScore),
             scores: rounded(labels, p), threshold: threshold, model: classifier.model.name,
             version: String(classifier.model.version))
-        return Array(answer.json.jsonText.utf8)
+        return answer.json.jsonBytes
     }
 }

@@ -164,7 +164,7 @@ public struct FraudWorker: Worker {
         } else {
             answer["results"] = .array(results.map(JSONValue.object))
         }
-        return Array(JSONValue.object(answer).jsonText.utf8)
+        return JSONValue.object(answer).jsonBytes
     }
 
     static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }

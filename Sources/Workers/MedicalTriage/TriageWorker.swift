@@ -29,6 +29,6 @@ public struct TriageWorker: Worker {
             confidence: FraudWorker.round(Double(p[top])), needsReview: Double(p[top]) < reviewThreshold,
             reviewThreshold: reviewThreshold, notice: TriageWorker.disclaimer, model: classifier.model.name,
             version: String(classifier.model.version))
-        return Array(answer.json.jsonText.utf8)
+        return answer.json.jsonBytes
     }
 }

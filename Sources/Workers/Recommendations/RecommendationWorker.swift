@@ -116,6 +116,6 @@ public struct RecommendationWorker: Worker {
         let answer = RecommendationAnswer(
             items: picked.map { RecommendationAnswer.Item(itemID: catalogue.ids[$0], score: FraudWorker.round(Double($1)), category: catalogue.categories[$0]) },
             strategy: c.strategy, unknownItems: c.unknownItems, model: model.name, version: String(model.version))
-        return Array(answer.json.jsonText.utf8)
+        return answer.json.jsonBytes
     }
 }

@@ -8,10 +8,10 @@ import Testing
 
 @Suite struct BatchSchedulerTests {
     /// A scheduler over the test repository's linear model, with `configure` applied.
-    func scheduler(pool: ComputePool, _ configure: (inout ModelConfig) -> Void = { _ in }) throws -> BatchScheduler {
+    func scheduler(pool: ComputePool, threads: Int = 1, _ configure: (inout ModelConfig) -> Void = { _ in }) throws -> BatchScheduler {
         var config = ModelConfig(name: "linear")
         configure(&config)
-        let plans = try PlanCache(graph: TestRepository.graph(scale: 1), maxRows: config.maxBatchSize, threads: 1)
+        let plans = try PlanCache(graph: TestRepository.graph(scale: 1), maxRows: config.maxBatchSize, threads: threads)
         let stats = ModelStats(model: "linear", version: "1", registry: PrometheusCollectorRegistry())
         return BatchScheduler(model: "linear", config: config, plans: plans, budget: CoreBudget(cores: 2), pool: pool, stats: stats)
     }
@@ -45,6 +45,32 @@ import Testing
         }
         let t = s.stats.snapshot
         #expect(t.executionCount == 1 && t.inferenceCount == 8 && t.batches[8]?.infer.count == 1)
+    }
+
+    /// Two instances of two threads each are elastic: executions side by side on one core
+    /// each, or one on both; either way every request gets its own correct rows and every
+    /// core token comes back.
+    @Test func elasticInstancesAnswerCorrectlyAndReturnTheirCores() throws {
+        let pool = ComputePool(threads: 2)
+        let s = try scheduler(pool: pool, threads: 2) { c in
+            c.instanceCount = 2
+            c.dynamicBatching.enabled = false
+        }
+        #expect(s.isElastic)
+        var boxes: [(ResultBox, [[Float]])] = []
+        for i in 0..<24 {
+            let (t, values) = input(rows: 1 + i % 3, seed: Float(i))
+            let box = ResultBox()
+            try s.submit(InferenceJob(inputs: [t], rows: values.count, cancellation: Cancellation()) { box.set($0) })
+            boxes.append((box, values))
+        }
+        for (box, values) in boxes {
+            let result = try box.wait().get()
+            let want = values.flatMap { TestRepository.expected($0, scale: 1) }
+            #expect(zip(result.outputs[0].floats, want).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
+        }
+        for _ in 0..<200 where !s.isIdle { usleep(1000) }
+        #expect(s.isIdle && s.budget.available == 2)
     }
 
     @Test func idleModelDispatchesAtOnce() throws {

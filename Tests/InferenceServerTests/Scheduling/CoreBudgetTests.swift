@@ -25,4 +25,22 @@ import Testing
         budget.release(8)
         #expect(budget.available == 2)
     }
+
+    /// An elastic execution widens onto idle cores, never ahead of someone waiting.
+    @Test func idleTokensGoOnlyWhenNobodyWaits() {
+        let budget = CoreBudget(cores: 2)
+        let log = OrderLog()
+        budget.acquire(1) { log.add("a") }
+        #expect(budget.takeIdle(upTo: 3) == 1 && budget.available == 0)
+        budget.acquire(1) { log.add("b") }
+        #expect(log.items == ["a"])
+        budget.release(1)
+        #expect(log.items == ["a", "b"] && budget.takeIdle(upTo: 1) == 0)
+        budget.acquire(1) { log.add("c") }
+        budget.release(1)
+        #expect(log.items == ["a", "b", "c"] && budget.takeIdle(upTo: 1) == 0)
+        budget.release(1)
+        budget.release(1)
+        #expect(budget.available == 2 && budget.takeIdle(upTo: 1) == 1)
+    }
 }
