@@ -31,20 +31,27 @@ extension GEMMKernel {
         }
     }
 
-    /// The least multiply-adds worth a second worker: ≈ 20 µs of one core's work. A
-    /// fork-join round trip costs microseconds (tens when a helper has gone to sleep), so thinner
-    /// products (batch-1 MLP layers, 1×1 projections on 7×7 maps) stay on the caller.
-    public static let minMACsPerWorker = 2_000_000
+    /// The least multiply-adds worth a second worker: ≈ 10 µs of one core's work. A
+    /// fork-join round trip costs a few microseconds while the helper spins between layers, so
+    /// thinner products (batch-1 MLP layers) stay on the caller. Lowered from 2 M: the 1×1
+    /// convs of MobileNetV2's 14×14 and 7×7 stages (2.7 M) then split, and the network at
+    /// batch 1 on two threads went from 3.6 to 2.3–3.0 ms.
+    public static let minMACsPerWorker = 1_000_000
 
     /// How an output is cut between `workers`: along N panels or along M panels, whichever
     /// leaves the busiest worker fewer tiles (N = 49 columns is one full and one 1-column
     /// panel, so a 7×7 layer splits its 512 rows instead).
+    /// `costRows`: a product with fewer rows of A than this is costed as if it had that many:
+    /// with constant B (a layer's weights) and a few rows (batch 1–8) it is bound by streaming
+    /// B from memory, one load per multiply-add, not by the multiply-adds (MobileNetV2's
+    /// 1280 × 1000 classifier at batch 1: 1.3 M multiply-adds, 5 MB of weights, 0.35 ms).
     public static func split(
-        m: Int, n: Int, k: Int, threads: Int, isa: kiln_gemm_isa, minMACsPerWorker: Int = GEMMKernel.minMACsPerWorker
+        m: Int, n: Int, k: Int, threads: Int, isa: kiln_gemm_isa, minMACsPerWorker: Int = GEMMKernel.minMACsPerWorker,
+        costRows: Int = 1
     ) -> (workers: Int, alongM: Bool) {
         let mr = Int(kiln_gemm_mr(isa)), nr = Int(kiln_gemm_nr(isa))
         let mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr
-        let workers = max(1, min(threads, m * n * k / minMACsPerWorker, max(mPanels, nPanels)))
+        let workers = max(1, min(threads, max(m, costRows) * n * k / minMACsPerWorker, max(mPanels, nPanels)))
         guard workers > 1 else { return (1, false) }
         // The busiest worker's share in rows × columns (chunk 0 is the largest).
         let loadN = panelRange(0, of: workers, count: n, panel: nr).count * m
@@ -97,7 +104,8 @@ extension GEMMKernel {
     ) {
         precondition(b.side == .b)
         let (n, k, isa) = (b.outer, b.k, b.isa)
-        let (workers, alongM) = split(m: m, n: n, k: k, threads: threads, isa: isa, minMACsPerWorker: minMACsPerWorker)
+        let (workers, alongM) = split(
+            m: m, n: n, k: k, threads: threads, isa: isa, minMACsPerWorker: minMACsPerWorker, costRows: 16)
         let mr = Int(kiln_gemm_mr(isa)), nr = Int(kiln_gemm_nr(isa))
         ParallelFor.run(parts: workers) { w in
             var e = epilogue

@@ -95,6 +95,9 @@ import Testing
         #expect(GEMMKernel.split(m: 64, n: 3136, k: 576, threads: 2, isa: isa, minMACsPerWorker: 1) == (2, false))
         // Too little work for a second worker.
         #expect(GEMMKernel.split(m: 1, n: 512, k: 256, threads: 2, isa: isa).workers == 1)
+        // A batch-1 classifier streams 5 MB of weights: costed by them, it splits.
+        #expect(GEMMKernel.split(m: 1, n: 1000, k: 1280, threads: 2, isa: isa).workers == 1)
+        #expect(GEMMKernel.split(m: 1, n: 1000, k: 1280, threads: 2, isa: isa, costRows: 16) == (2, false))
     }
 
     @Test func bestISAIsSupported() {
