@@ -8,7 +8,7 @@ extension BatchScheduler {
         // A client that left while its batch waited for a core costs no compute.
         let live = batch.filter { job in
             if job.cancellation.isCancelled {
-                stats.requestFailed(.cancelled, nanos: start - job.enqueuedNanos)
+                stats.requestFailed(.cancelled, nanos: BatchScheduler.elapsed(since: job.enqueuedNanos, now: start))
                 job.complete(.failure(InferError(.cancelled, "client disconnected")))
                 return false
             }
@@ -30,7 +30,7 @@ extension BatchScheduler {
                 for job in live { execute([job]) }
             } else {
                 let problem = InferError(.badInput, "model '\(model)': \(error.message)")
-                stats.requestFailed(.badInput, nanos: inferDone - live[0].enqueuedNanos)
+                stats.requestFailed(.badInput, nanos: BatchScheduler.elapsed(since: live[0].enqueuedNanos, now: inferDone))
                 live[0].complete(.failure(problem))
             }
             return
@@ -40,7 +40,7 @@ extension BatchScheduler {
         let outputDone = Clock.nanos()
         stats.batchExecuted(size: rows, inputNanos: inputDone - start, inferNanos: inferDone - inputDone, outputNanos: outputDone - inferDone)
         for (job, outs) in zip(live, parts) {
-            let queueNanos = start - job.enqueuedNanos
+            let queueNanos = BatchScheduler.elapsed(since: job.enqueuedNanos, now: start)
             job.complete(.success(JobResult(outputs: outs, queueNanos: queueNanos, computeNanos: outputDone - start, batchSize: rows)))
         }
     }

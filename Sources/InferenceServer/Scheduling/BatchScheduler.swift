@@ -77,18 +77,22 @@ public final class BatchScheduler: Sendable {
     /// Forms every batch that may start now, arms a timer for the next decision, and
     /// hands batches to the budget. Called on submit, on a timer, and after executions.
     func pump() {
-        let now = Clock.nanos()
+        var now: UInt64 = 0
         var dropped: [(InferenceJob, InferError)] = []
         var batches: [[InferenceJob]] = []
         var wakeAt: UInt64 = 0
         state.withLock { s in
+            // Read under the lock: every queued job was stamped before it was queued, so none
+            // is younger than `now` (submits race pumps on several event-loop threads; a
+            // clock read before the lock once met a younger job and the wait underflowed).
+            now = Clock.nanos()
             s.queue.removeAll { job in
                 if job.cancellation.isCancelled {
                     dropped.append((job, InferError(.cancelled, "client disconnected")))
                     return true
                 }
                 if let d = job.deadlineNanos, d <= now {
-                    let waited = (now - job.enqueuedNanos) / 1000
+                    let waited = BatchScheduler.elapsed(since: job.enqueuedNanos, now: now) / 1000
                     dropped.append((job, InferError(.timeout, "model '\(model)': request timed out after \(waited) µs in the queue")))
                     return true
                 }
@@ -97,7 +101,7 @@ public final class BatchScheduler: Sendable {
             while s.running < config.instanceCount, !s.queue.isEmpty {
                 let (count, rows, full) = prefix(s.queue)
                 let batching = config.dynamicBatching
-                let waited = now - s.queue[0].enqueuedNanos
+                let waited = BatchScheduler.elapsed(since: s.queue[0].enqueuedNanos, now: now)
                 let ready =
                     !batching.enabled || maxRows == 1 || full
                     || (count == s.queue.count && batching.preferredBatchSizes.contains(rows))
@@ -117,13 +121,17 @@ public final class BatchScheduler: Sendable {
             if wakeAt != 0, s.timerAt == 0 || wakeAt < s.timerAt { s.timerAt = wakeAt } else { wakeAt = 0 }
         }
         for (job, error) in dropped {
-            stats.requestFailed(error.kind, nanos: now - job.enqueuedNanos)
+            stats.requestFailed(error.kind, nanos: BatchScheduler.elapsed(since: job.enqueuedNanos, now: now))
             job.complete(.failure(error))
         }
         if !dropped.isEmpty || !batches.isEmpty { stats.setPending(pending) }
         if wakeAt != 0 { armTimer(at: wakeAt) }
         for batch in batches { launch(batch) }
     }
+
+    /// Nanoseconds from `start` to `now`, 0 if `start` is later (never a trap on a clock read
+    /// taken on another thread).
+    static func elapsed(since start: UInt64, now: UInt64) -> UInt64 { now > start ? now - start : 0 }
 
     /// How many queued jobs (from the head) fit one execution, their rows, and whether the
     /// execution is full (the next job would not fit, or `maxRows` is reached).

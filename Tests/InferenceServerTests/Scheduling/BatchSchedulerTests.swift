@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import Prometheus
 import TensorEngine
+import Synchronization
 import Testing
 
 @testable import InferenceServer
@@ -71,6 +72,31 @@ import Testing
         }
         for _ in 0..<200 where !s.isIdle { usleep(1000) }
         #expect(s.isIdle && s.budget.available == 2)
+    }
+
+    /// Submits race pumps from several threads (event loops prepare small requests inline):
+    /// every request is answered, none is lost, and no wait time underflows (a pump that read
+    /// the clock before taking the lock once met a younger job and trapped).
+    @Test func submitsFromManyThreadsAllComplete() throws {
+        let pool = ComputePool(threads: 2)
+        let s = try scheduler(pool: pool, threads: 2) { c in
+            c.instanceCount = 2
+            c.maxQueueSize = 100_000
+            c.dynamicBatching.maxQueueDelayMicroseconds = 50
+        }
+        let answered = Mutex(0)
+        let perThread = 1000
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            for i in 0..<perThread {
+                let (tensor, values) = input(rows: 1, seed: Float(t * perThread + i))
+                let box = ResultBox()
+                try? s.submit(InferenceJob(inputs: [tensor], rows: 1, cancellation: Cancellation()) { box.set($0) })
+                if let r = try? box.wait().get(), abs(r.outputs[0].floats[0] - TestRepository.expected(values[0], scale: 1)[0]) <= 1e-3 {
+                    answered.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(answered.withLock { $0 } == 4 * perThread)
     }
 
     @Test func idleModelDispatchesAtOnce() throws {
