@@ -1,3 +1,4 @@
+import HTTPCore
 /// Appends JSON tokens to a byte array: the response side of the codec, without Foundation.
 struct JSONWriter {
     var bytes: [UInt8] = []
@@ -8,26 +9,8 @@ struct JSONWriter {
 
     @inline(__always) mutating func byte(_ b: UInt8) { bytes.append(b) }
 
-    /// A string token; RFC 8259 §7 requires escaping `"`, `\` and controls below 0x20.
-    mutating func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "\""): raw(#"\""#)
-            case UInt8(ascii: "\\"): raw(#"\\"#)
-            case 0x0A: raw(#"\n"#)
-            case 0x0D: raw(#"\r"#)
-            case 0x09: raw(#"\t"#)
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                raw(#"\u00"#)
-                bytes.append(hex[Int(c >> 4)])
-                bytes.append(hex[Int(c & 0xF)])
-            default: bytes.append(c)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
+    /// A string token (RFC 8259 §7 escapes, `JSONString`).
+    mutating func string(_ s: String) { JSONString.append(s, to: &bytes) }
 
     /// `"key":`
     mutating func key(_ k: String) {
