@@ -3,13 +3,13 @@
 /// Written over raw pointers with every piece of state in locals (the general path keeps its
 /// position in the cursor, which the compiler stores back to memory per byte). Numbers of the
 /// shape `-?d{1,7}(.d{1,15})?` with at most 19 digits — what numpy, tritonclient and browsers
-/// print for image tensors, rounded or not — are read eight bytes at a time (SWAR: find the digit run with bit masks, convert it with
-/// three multiplications); other RFC 8259 §6 numbers with at most 19 significant digits go
-/// digit by digit. Both convert through `DecimalNumber.float32`, so the results are
-/// bit-identical to the general path's. Anything else (more digits, a value that needs the
-/// exact slow conversion, a malformed token, a separator other than `,`/`]` after optional
-/// whitespace) rewinds to the start of that element and leaves it to the general loop, which
-/// also owns every error message.
+/// print for image tensors, rounded or not — are read eight bytes at a time (SWAR: find the
+/// digit run with bit masks, convert it with three multiplications); other numbers go through
+/// the general scanner on a local copy of the cursor. Both convert through
+/// `DecimalNumber.float32`, so the results are bit-identical to the general path's. Anything
+/// else (a value out of range, a malformed token, a separator other than `,`/`]` after
+/// optional whitespace) rewinds to the start of that element and leaves it to the general
+/// loop, which also owns every error message.
 extension TensorDataReader {
     /// Reads elements from the cursor (positioned just after `[`) into `out[0..<count]`.
     /// `stored` is how many were read; `closed` is true when the array ended within them
@@ -25,7 +25,7 @@ extension TensorDataReader {
         var i = 0
         while i < count {
             let start = p
-            guard let n = swarNumber(base, &p, end, pow10) ?? scalarNumber(base, &p, end),
+            guard let n = swarNumber(base, &p, end, pow10) ?? scalarNumber(c, &p),
                   let f = n.float32(pow10, text: base)
             else { p = start; break }
             out[i] = f
@@ -129,70 +129,14 @@ extension TensorDataReader {
         return n
     }
 
-    /// Any RFC 8259 §6 number with at most 19 significant digits, byte by byte; nil (cursor
-    /// unchanged) otherwise.
-    @inline(__always) private static func scalarNumber(_ base: UnsafePointer<UInt8>, _ p: inout Int, _ end: Int) -> DecimalNumber? {
-        let zero = UInt8(ascii: "0")
-        var q = p
-        var n = DecimalNumber()
-        n.start = q
-        if q < end && base[q] == UInt8(ascii: "-") { n.negative = true; q += 1 }
-        guard q < end else { return nil }
-        var b = base[q]
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var exponent = 0
-        if b == zero {
-            q += 1
-            if q < end && base[q] &- zero < 10 { return nil }  // leading zero: the general path reports it
-        } else if b &- UInt8(ascii: "1") < 9 {
-            repeat {
-                mantissa = mantissa &* 10 &+ UInt64(b &- zero)
-                digits &+= 1
-                q += 1
-                guard q < end else { break }
-                b = base[q]
-            } while b &- zero < 10
-        } else {
-            return nil
-        }
-        if q < end && base[q] == UInt8(ascii: ".") {
-            n.isInteger = false
-            q += 1
-            guard q < end && base[q] &- zero < 10 else { return nil }
-            b = base[q]
-            repeat {
-                mantissa = mantissa &* 10 &+ UInt64(b &- zero)
-                exponent &-= 1
-                if mantissa != 0 { digits &+= 1 }
-                q += 1
-                guard q < end else { break }
-                b = base[q]
-            } while b &- zero < 10
-        }
-        if q < end && base[q] | 0x20 == UInt8(ascii: "e") {
-            n.isInteger = false
-            q += 1
-            var negativeExponent = false
-            if q < end && (base[q] == UInt8(ascii: "+") || base[q] == UInt8(ascii: "-")) {
-                negativeExponent = base[q] == UInt8(ascii: "-")
-                q += 1
-            }
-            guard q < end && base[q] &- zero < 10 else { return nil }
-            var e = 0
-            repeat {
-                if e < 1_000_000 { e = e &* 10 &+ Int(base[q] &- zero) }
-                q += 1
-            } while q < end && base[q] &- zero < 10
-            exponent &+= negativeExponent ? -e : e
-        }
-        // More than 19 significant digits may have wrapped the mantissa: the general path.
-        guard digits <= 19 else { return nil }
-        n.mantissa = mantissa
-        n.digits = digits
-        n.exponent = exponent
-        n.end = q
-        p = q
+    /// Any other number, through the general scanner on a local copy of the cursor (its
+    /// position then stays in a register); nil, cursor unchanged, for anything the scanner
+    /// would report, so the general loop reports it.
+    @inline(__always) private static func scalarNumber(_ c: JSONCursor, _ p: inout Int) -> DecimalNumber? {
+        var local = c
+        local.pos = p
+        guard let n = try? local.scanNumber() else { return nil }
+        p = local.pos
         return n
     }
 }
