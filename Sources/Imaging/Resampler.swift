@@ -5,28 +5,30 @@
 enum Resampler {
     /// Resizes 8-bit samples; a pass whose size does not change is skipped (Pillow skips it too).
     static func resize(_ src: [UInt8], width: Int, height: Int, channels c: Int, to out: ImageSize) -> [UInt8] {
-        var data = src
-        var w = width
-        if out.width != width {
-            data = horizontal(data, width: w, height: height, channels: c, kernel: ResampleKernel(inSize: w, outSize: out.width))
-            w = out.width
-        }
-        if out.height != height {
-            data = vertical(data, width: w, height: height, channels: c, kernel: ResampleKernel(inSize: height, outSize: out.height))
-        }
-        return data
+        twoPasses(src, width: width, height: height, to: out, horizontal: { horizontal($0, width: $1, height: height, channels: c, kernel: $2) },
+                  vertical: { vertical($0, width: $1, height: height, channels: c, kernel: $2) })
     }
 
     /// Resizes Float samples with the same taps, without intermediate rounding.
     static func resize(_ src: [Float], width: Int, height: Int, channels c: Int, to out: ImageSize) -> [Float] {
+        twoPasses(src, width: width, height: height, to: out, horizontal: { horizontal($0, width: $1, height: height, channels: c, kernel: $2) },
+                  vertical: { vertical($0, width: $1, height: height, channels: c, kernel: $2) })
+    }
+
+    /// The pass order both sample types share: horizontal to the new width, then vertical to
+    /// the new height (each given the current width and its kernel), skipping unchanged sizes.
+    private static func twoPasses<T>(
+        _ src: [T], width: Int, height: Int, to out: ImageSize,
+        horizontal: ([T], Int, ResampleKernel) -> [T], vertical: ([T], Int, ResampleKernel) -> [T]
+    ) -> [T] {
         var data = src
         var w = width
         if out.width != width {
-            data = horizontal(data, width: w, height: height, channels: c, kernel: ResampleKernel(inSize: w, outSize: out.width))
+            data = horizontal(data, w, ResampleKernel(inSize: w, outSize: out.width))
             w = out.width
         }
         if out.height != height {
-            data = vertical(data, width: w, height: height, channels: c, kernel: ResampleKernel(inSize: height, outSize: out.height))
+            data = vertical(data, w, ResampleKernel(inSize: height, outSize: out.height))
         }
         return data
     }
