@@ -4,6 +4,8 @@ services): requests/s, p50/p99 in seconds, request and error counts."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Iterator
 
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -35,6 +37,19 @@ def parse_wrk(text: str) -> dict:
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     out["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
     return out
+
+
+def wrk_files(results: Path, name: re.Pattern) -> Iterator[tuple[re.Match, dict]]:
+    """Every report in `results` whose file name matches `name`, in name order, with its
+    parsed figures; a report that does not parse stops the script naming the file."""
+    for f in sorted(results.iterdir()):
+        m = name.match(f.name)
+        if not m:
+            continue
+        try:
+            yield m, parse_wrk(f.read_text(errors="replace"))
+        except ValueError as e:
+            raise SystemExit(f"{f}: {e}") from None
 
 
 def fmt_latency(s: float) -> str:

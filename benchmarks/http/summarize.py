@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from wrk_report import fmt_latency, parse_wrk  # noqa: E402
+from wrk_report import fmt_latency, wrk_files  # noqa: E402
 
 NAMES = {"kiln": "kiln", "hb": "hummingbird", "nginx": "nginx"}
 ORDER = ["kiln", "hb", "nginx"]
@@ -45,17 +45,7 @@ class Run:
 
 
 def load(results: Path) -> list[Run]:
-    runs = []
-    for f in sorted(results.iterdir()):
-        m = _FILE.match(f.name)
-        if not m:
-            continue
-        try:
-            d = parse_wrk(f.read_text(errors="replace"))
-        except ValueError as e:
-            raise SystemExit(f"{f}: {e}") from None
-        runs.append(Run(m["peer"], int(m["conns"]), int(m["round"]), **d))
-    return runs
+    return [Run(m["peer"], int(m["conns"]), int(m["round"]), **d) for m, d in wrk_files(results, _FILE)]
 
 
 def _sh(cmd: list[str]) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from wrk_report import fmt_latency, parse_wrk  # noqa: E402
+from wrk_report import fmt_latency, wrk_files  # noqa: E402
 
 SERVERS = ["kiln-batch", "kiln-nobatch", "fastapi", "mlserver"]
 LABELS = {
@@ -65,17 +65,7 @@ class Cell:
 
 
 def load_runs(results: Path) -> list[Run]:
-    runs = []
-    for f in sorted(results.iterdir()):
-        m = _FILE.match(f.name)
-        if not m:
-            continue
-        try:
-            d = parse_wrk(f.read_text(errors="replace"))
-        except ValueError as e:
-            raise SystemExit(f"{f}: {e}") from None
-        runs.append(Run(m["server"], m["body"], int(m["conns"]), int(m["round"]), **d))
-    return runs
+    return [Run(m["server"], m["body"], int(m["conns"]), int(m["round"]), **d) for m, d in wrk_files(results, _FILE)]
 
 
 def cells(runs: list[Run]) -> dict[tuple[str, str, int], Cell]:
