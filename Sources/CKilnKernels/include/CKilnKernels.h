@@ -81,14 +81,17 @@ void kiln_conv_direct(
     const float *packed_w, const float *bias, int m, int oh0, int oh1, int out_h, int out_w, float lo, float hi,
     float *out);
 
-/// One part of a parallel job.
-typedef void (*kiln_parallel_fn)(void *ctx, int part);
+/// One part of a parallel job, run by participant `slot` (0 = the caller; every slot is
+/// below the job's `workers`, and no two threads hold the same slot at once).
+typedef void (*kiln_parallel_fn)(void *ctx, int part, int slot);
 
-/// Calls fn(ctx, part) for every part in [0, parts) on the caller and the pool's helper
-/// threads (started on first use, kept spinning briefly between jobs, then sleeping), and
-/// returns when all are done. A call made while another job runs (nested, or from another
-/// thread) runs its parts inline on the caller.
-void kiln_parallel_run(int parts, kiln_parallel_fn fn, void *ctx);
+/// Calls fn(ctx, part, slot) for every part in [0, parts) on the caller and at most
+/// `workers - 1` of the pool's helper threads (started on first use, kept spinning briefly
+/// between jobs, then sleeping), and returns when all are done. Parts are claimed one at a
+/// time, so with more parts than workers a fast thread takes more of them than a slow one;
+/// `slot` picks per-participant scratch. A call made while another job runs (nested, or
+/// from another thread) runs its parts inline on the caller as slot 0.
+void kiln_parallel_run(int parts, int workers, kiln_parallel_fn fn, void *ctx);
 
 /// While `on` is non-zero, `kiln_parallel_run` calls made on this thread run every part
 /// inline (the caller holds one core; the pool's helpers are someone else's).

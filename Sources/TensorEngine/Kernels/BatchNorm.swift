@@ -35,9 +35,8 @@ public enum BatchNormKernel {
             for i in 0..<spatial { y[i] = x[i] * ai + bi }
         }
         // Memory-bound: a second thread only pays off on a few hundred thousand floats.
-        let parts = min(threads, planes, max(1, planes * spatial / 65_536))
-        ParallelFor.run(parts: parts) { part in
-            for plane in (planes * part / parts)..<(planes * (part + 1) / parts) { body(plane) }
+        KernelThreads.forEachChunk(count: planes, threads: threads, minPerWorker: max(1, 65_536 / max(1, spatial))) { range, _ in
+            for plane in range { body(plane) }
         }
     }
 

@@ -14,14 +14,15 @@
 /// so a SIMD16 is four SSE registers there, two AVX registers with `-target-cpu haswell`
 /// and one with AVX-512; the code is the same, the build decides.
 extension Conv2DKernel {
-    /// Splits the batch·C·oH output rows into `threads` contiguous runs.
+    /// Splits the batch·C·oH output rows into contiguous runs, a few per thread.
     func runDepthwise(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int, threads: Int) {
         let p = parameters
         let (oH, oW) = p.outputSize(height: height, width: width)
         let geometry = DepthwiseGeometry(p, height: height, width: width, outHeight: oH, outWidth: oW)
         let totalRows = batch * p.outChannels * oH
         // Below ~16K outputs a second thread costs more to wake than it saves.
-        let parts = min(threads, max(1, totalRows * oW / 16_384))
+        let workers = min(threads, max(1, totalRows * oW / 16_384))
+        let parts = workers > 1 ? min(totalRows, workers * KernelThreads.partsPerWorker) : 1
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 let taps = w.baseAddress!
@@ -41,7 +42,7 @@ extension Conv2DKernel {
                         if oh == oH { (plane, oh) = (plane + 1, 0) }
                     }
                 }
-                ParallelFor.run(parts: parts, work)
+                ParallelFor.run(parts: parts, workers: workers) { part, _ in work(part) }
             }
         }
     }

@@ -57,8 +57,9 @@ extension Conv2DKernel {
     ) {
         let k = im2colRows
         let columns = rows * outWidth
-        let parts = (threads > 1 && k * columns >= 1 << 15) ? min(threads, k) : 1
-        ParallelFor.run(parts: parts) { t in
+        let workers = (threads > 1 && k * columns >= 1 << 15) ? min(threads, k) : 1
+        let parts = workers > 1 ? min(k, workers * KernelThreads.partsPerWorker) : 1
+        ParallelFor.run(parts: parts, workers: workers) { t, _ in
             let range = (k * t / parts)..<(k * (t + 1) / parts)
             unfoldRows(range, image, height: height, width: width, firstRow: firstRow, rows: rows, outWidth: outWidth, into: dst)
         }

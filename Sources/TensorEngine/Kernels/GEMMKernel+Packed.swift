@@ -77,18 +77,19 @@ extension GEMMKernel {
         let (workers, alongM) = split(m: m, n: n, k: k, threads: threads, isa: isa, minMACsPerWorker: minMACsPerWorker)
         let perWorker = Int(kiln_gemm_workspace_count(isa, Int32(k)))
         let mr = Int(kiln_gemm_mr(isa)), nr = Int(kiln_gemm_nr(isa))
-        ParallelFor.run(parts: workers) { w in
+        let parts = partCount(workers: workers, count: alongM ? m : n, panel: alongM ? mr : nr)
+        ParallelFor.run(parts: parts, workers: workers) { part, slot in
             var e = epilogue
-            let work = workspace + w * perWorker
+            let work = workspace + slot * perWorker
             if alongM {
-                let rows = panelRange(w, of: workers, count: m, panel: mr)
+                let rows = panelRange(part, of: parts, count: m, panel: mr)
                 guard !rows.isEmpty else { return }
                 if let bias = e.bias_row { e.bias_row = bias + rows.lowerBound }
                 kiln_gemm_run_packed_a(
                     isa, Int32(rows.count), Int32(k), a.panels + rows.lowerBound * k, b, ldb, 0, Int32(n),
                     c + rows.lowerBound * ldc, ldc, &e, work)
             } else {
-                let cols = panelRange(w, of: workers, count: n, panel: nr)
+                let cols = panelRange(part, of: parts, count: n, panel: nr)
                 guard !cols.isEmpty else { return }
                 kiln_gemm_run_packed_a(
                     isa, Int32(m), Int32(k), a.panels, b, ldb, Int32(cols.lowerBound), Int32(cols.upperBound), c, ldc, &e, work)
@@ -107,17 +108,18 @@ extension GEMMKernel {
         let (workers, alongM) = split(
             m: m, n: n, k: k, threads: threads, isa: isa, minMACsPerWorker: minMACsPerWorker, costRows: 16)
         let mr = Int(kiln_gemm_mr(isa)), nr = Int(kiln_gemm_nr(isa))
-        ParallelFor.run(parts: workers) { w in
+        let parts = partCount(workers: workers, count: alongM ? m : n, panel: alongM ? mr : nr)
+        ParallelFor.run(parts: parts, workers: workers) { part, _ in
             var e = epilogue
             if alongM {
-                let rows = panelRange(w, of: workers, count: m, panel: mr)
+                let rows = panelRange(part, of: parts, count: m, panel: mr)
                 guard !rows.isEmpty else { return }
                 if let bias = e.bias_row { e.bias_row = bias + rows.lowerBound }
                 kiln_gemm_run_packed_b(
                     isa, Int32(rows.count), Int32(k), a + rows.lowerBound * rs, rs, cs, b.panels, 0, Int32(n),
                     c + rows.lowerBound * ldc, ldc, &e)
             } else {
-                let cols = panelRange(w, of: workers, count: n, panel: nr)
+                let cols = panelRange(part, of: parts, count: n, panel: nr)
                 guard !cols.isEmpty else { return }
                 kiln_gemm_run_packed_b(
                     isa, Int32(m), Int32(k), a, rs, cs, b.panels, Int32(cols.lowerBound), Int32(cols.upperBound), c, ldc, &e)
@@ -125,7 +127,14 @@ extension GEMMKernel {
         }
     }
 
-    /// Worker `w`'s share of `0..<count` cut at multiples of `panel` (whole micro-tiles).
+    /// Parts a product split `workers` ways is cut into: `KernelThreads.partsPerWorker` per
+    /// worker, but never less than a whole micro-panel (`panel` rows or columns) each.
+    static func partCount(workers: Int, count: Int, panel: Int) -> Int {
+        guard workers > 1 else { return 1 }
+        return max(workers, min((count + panel - 1) / panel, workers * KernelThreads.partsPerWorker))
+    }
+
+    /// Part `w`'s share of `0..<count` split `workers` ways at multiples of `panel` (whole micro-tiles).
     static func panelRange(_ w: Int, of workers: Int, count: Int, panel: Int) -> Range<Int> {
         let panels = (count + panel - 1) / panel
         let p = KernelThreads.chunk(w, of: workers, count: panels)

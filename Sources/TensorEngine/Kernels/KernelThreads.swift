@@ -1,7 +1,21 @@
+import Foundation
+
 /// Splitting a kernel's independent work items across `threads` workers with `ParallelFor`
 /// (the engine's fork-join pool), as docs/engine.md prescribes. Items are handed out in
-/// contiguous chunks (one per worker) so each worker streams through adjacent memory.
+/// contiguous chunks so each worker streams through adjacent memory, a few chunks per worker
+/// so that a worker on a slower core does fewer of them instead of delaying the join.
 enum KernelThreads {
+    /// Chunks per worker when a loop is split. With one chunk each, a split layer lasted as
+    /// long as its slowest thread: on a shared 2-vCPU host, where one vCPU often runs at half
+    /// speed for milliseconds, MobileNetV2 at batch 1 ran slower on two threads than on one.
+    /// `KILN_PARTS_PER_WORKER` (1–16) overrides it for benchmarks (1 = one chunk each).
+    static let partsPerWorker: Int = {
+        if let text = ProcessInfo.processInfo.environment["KILN_PARTS_PER_WORKER"], let n = Int(text), (1...16).contains(n) {
+            return n
+        }
+        return 4
+    }()
+
     /// The least work worth handing to a second worker, in elements of a light element-wise
     /// pass (≈ 1 ns each, so ≈ 50–100 µs). Below it a split loses: on two cores OpenBLAS's
     /// own threads keep spinning (sched_yield) for a while after every threaded sgemm, so a
@@ -12,7 +26,8 @@ enum KernelThreads {
     static let minElementsPerWorker = 65536
 
     /// Calls `body(range, worker)` for disjoint contiguous ranges covering `0..<count`, with at
-    /// most `threads` workers (worker ids `0..<workers`, usable to pick per-worker scratch).
+    /// most `threads` workers (worker ids `0..<workers`, usable to pick per-worker scratch; a
+    /// worker may be handed several ranges, one after another).
     /// Runs inline when one worker suffices: a dispatch costs microseconds, more than many
     /// whole kernel calls on small tensors, so `minPerWorker` keeps tiny jobs on the caller.
     static func forEachChunk(
@@ -24,8 +39,8 @@ enum KernelThreads {
             if count > 0 { body(0..<count, 0) }
             return
         }
-        // ParallelFor vouches, in one place, for handing raw-pointer bodies to Dispatch.
-        ParallelFor.run(parts: workers) { w in body(chunk(w, of: workers, count: count), w) }
+        let parts = min(count, workers * partsPerWorker)
+        ParallelFor.run(parts: parts, workers: workers) { part, slot in body(chunk(part, of: parts, count: count), slot) }
     }
 
     /// How many workers `forEachChunk` uses: never more than `threads`, than `count`, or than

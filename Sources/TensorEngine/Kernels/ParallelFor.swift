@@ -10,17 +10,25 @@ import CKilnKernels
 /// compiler cannot prove race-free; this is the single place that vouches for handing such
 /// a body to other threads.
 enum ParallelFor {
-    /// Calls `body(part)` for every part in 0..<parts, concurrently when parts > 1.
+    /// Calls `body(part)` for every part in 0..<parts, one worker per part.
     static func run(parts: Int, _ body: (Int) -> Void) {
-        if parts <= 1 {
-            if parts == 1 { body(0) }
+        run(parts: parts, workers: parts) { part, _ in body(part) }
+    }
+
+    /// Calls `body(part, slot)` for every part in 0..<parts on at most `workers` threads,
+    /// concurrently when both exceed 1. Parts are handed out one at a time, so cutting the
+    /// work into more parts than workers lets a thread on a fast core take more of them;
+    /// `slot` (in 0..<workers, never held by two threads at once) picks per-worker scratch.
+    static func run(parts: Int, workers: Int, _ body: (_ part: Int, _ slot: Int) -> Void) {
+        if parts <= 1 || workers <= 1 {
+            for part in 0..<max(parts, 0) { body(part, 0) }
             return
         }
         withoutActuallyEscaping(body) { escapable in
             var work = escapable
             withUnsafeMutablePointer(to: &work) { context in
-                kiln_parallel_run(Int32(parts), { context, part in
-                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
+                kiln_parallel_run(Int32(parts), Int32(workers), { context, part, slot in
+                    context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(Int(part), Int(slot))
                 }, context)
             }
         }

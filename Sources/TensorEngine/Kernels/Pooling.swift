@@ -117,9 +117,8 @@ public enum PoolKernel {
     /// Runs `body` for planes 0..<count, split in contiguous runs across threads when there
     /// is enough work (~32K outputs per thread) to pay for waking them.
     static func forEachPlane(count: Int, outputsPerPlane: Int, threads: Int, _ body: (Int) -> Void) {
-        let parts = min(threads, count, max(1, count * outputsPerPlane / 32_768))
-        ParallelFor.run(parts: parts) { part in
-            for plane in (count * part / parts)..<(count * (part + 1) / parts) { body(plane) }
+        KernelThreads.forEachChunk(count: count, threads: threads, minPerWorker: max(1, 32_768 / max(1, outputsPerPlane))) { planes, _ in
+            for plane in planes { body(plane) }
         }
     }
 }
