@@ -51,8 +51,9 @@ public final class Application: @unchecked Sendable {
         installSignalHandlers()
         // A 1.5 MB JSON body, its tensor and the plan's arena per request: reuse freed
         // memory instead of faulting in (and zeroing) fresh pages each time. Measured on
-        // the serving benchmark: page zeroing was 8 % of the server's CPU time.
-        _ = kiln_keep_freed_memory(64 << 20, 512 << 20)
+        // the serving benchmark: page zeroing was 8 % of the server's CPU time. (32 MiB is
+        // glibc's ceiling for the mmap threshold: a larger value is refused.)
+        _ = kiln_keep_freed_memory(32 << 20, 512 << 20)
         try start()
         dispatchMain()
     }

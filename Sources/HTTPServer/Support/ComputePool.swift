@@ -8,7 +8,10 @@ import Glibc
 public final class ComputePool: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var jobs: [@Sendable () -> Void] = []
+    /// Queued jobs from `head` on; a taken slot is cleared at once, so a finished job's
+    /// captures (a request body, its tensors: megabytes) are freed when it returns, not
+    /// when the array is next compacted.
+    private var jobs: [(@Sendable () -> Void)?] = []
     private var head = 0
     private var stopping = false
     private var workers: [pthread_t] = []
@@ -53,9 +56,13 @@ public final class ComputePool: @unchecked Sendable {
                 pthread_mutex_unlock(mutex)
                 return
             }
-            let job = jobs[head]
+            let job = jobs[head].take()!
             head += 1
-            if head > 1024 && head * 2 > jobs.count {
+            // Cleared slots are dropped once they are most of the array (amortised O(1)).
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 64 && head * 2 > jobs.count {
                 jobs.removeFirst(head)
                 head = 0
             }
