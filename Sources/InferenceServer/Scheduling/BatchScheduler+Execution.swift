@@ -1,20 +1,25 @@
 import TensorEngine
 
 extension BatchScheduler {
+    /// What an execution hands back: each job with its result, delivered by the caller once
+    /// the execution's core and instance are released (answers are encoded off the slot).
+    typealias Outcomes = [(job: InferenceJob, result: Result<JobResult, InferError>)]
+
     /// Runs one batch: jobs still wanted are stacked along the first dimension, run through
     /// the plan for that many rows, and each gets its own rows of every output back.
-    func execute(_ batch: [InferenceJob]) {
+    func execute(_ batch: [InferenceJob]) -> Outcomes {
         let start = Clock.nanos()
+        var outcomes: Outcomes = []
         // A client that left while its batch waited for a core costs no compute.
         let live = batch.filter { job in
             if job.cancellation.isCancelled {
                 stats.requestFailed(.cancelled, nanos: BatchScheduler.elapsed(since: job.enqueuedNanos, now: start))
-                job.complete(.failure(InferError(.cancelled, "client disconnected")))
+                outcomes.append((job, .failure(InferError(.cancelled, "client disconnected"))))
                 return false
             }
             return true
         }
-        guard !live.isEmpty else { return }
+        guard !live.isEmpty else { return outcomes }
         let rows = live.reduce(0) { $0 + $1.rows }
         let inputs = live.count == 1 ? live[0].inputs : stack(live, rows: rows)
         let inputDone = Clock.nanos()
@@ -27,13 +32,13 @@ extension BatchScheduler {
             if live.count > 1 {
                 // One request's bad values (an index out of range) must not fail its
                 // neighbours: run each alone to find whose input it was.
-                for job in live { execute([job]) }
+                for job in live { outcomes += execute([job]) }
             } else {
                 let problem = InferError(.badInput, "model '\(model)': \(error.message)")
                 stats.requestFailed(.badInput, nanos: BatchScheduler.elapsed(since: live[0].enqueuedNanos, now: inferDone))
-                live[0].complete(.failure(problem))
+                outcomes.append((live[0], .failure(problem)))
             }
-            return
+            return outcomes
         }
         let inferDone = Clock.nanos()
         let parts = live.count == 1 ? [outputs] : split(outputs, jobs: live, rows: rows)
@@ -41,8 +46,9 @@ extension BatchScheduler {
         stats.batchExecuted(size: rows, inputNanos: inputDone - start, inferNanos: inferDone - inputDone, outputNanos: outputDone - inferDone)
         for (job, outs) in zip(live, parts) {
             let queueNanos = BatchScheduler.elapsed(since: job.enqueuedNanos, now: start)
-            job.complete(.success(JobResult(outputs: outs, queueNanos: queueNanos, computeNanos: outputDone - start, batchSize: rows)))
+            outcomes.append((job, .success(JobResult(outputs: outs, queueNanos: queueNanos, computeNanos: outputDone - start, batchSize: rows))))
         }
+        return outcomes
     }
 
     /// Each input of every job copied, job after job, into one tensor of `rows` rows.

@@ -166,14 +166,15 @@ public final class BatchScheduler: Sendable {
             pool.submit { [self] in
                 let lone = isElastic && batch.count == 1 && state.withLock { $0.queue.isEmpty }
                 let extra = lone ? budget.takeIdle(upTo: threads - 1) : 0
-                if isElastic && extra == 0 {
-                    EngineThreads.onCallerOnly { execute(batch) }
-                } else {
-                    execute(batch)
-                }
+                let outcomes = isElastic && extra == 0 ? EngineThreads.onCallerOnly { execute(batch) } : execute(batch)
+                // Free the core and the instance before answering: a client that gets its
+                // answer and sends the next request at once must find the model idle (with
+                // 2 cores this thread can be preempted right after the answer goes out),
+                // and another batch may start while these answers are encoded.
                 budget.release(base + extra)
                 state.withLock { $0.running -= 1 }
                 pump()
+                for (job, result) in outcomes { job.complete(result) }
             }
         }
     }
