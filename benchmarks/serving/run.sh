@@ -9,7 +9,7 @@
 #                                  [--rounds N] [--quick] [--no-build] [--out FILE]
 #
 #   --servers LIST   any of kiln (= kiln-batch and kiln-nobatch), kiln-batch, kiln-nobatch,
-#                    fastapi, mlserver (default kiln,fastapi,mlserver); run one at a time
+#                    fastapi, mlserver (default kiln,fastapi,mlserver)
 #   --bodies LIST    json,binary (default both; MLServer is measured with JSON only)
 #   --concurrency L  wrk connections (default 16,1; -t2 above 1 connection, -t1 at 1)
 #   --duration D     each timed wrk run (default 15s); --warmup D before them (default 3s)
@@ -23,7 +23,10 @@
 #                    while the requirements are unchanged), models/, serving-<UTC time>/
 #
 # Every server runs under `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`, on 127.0.0.1, with
-# 2 compute threads. Before any timing, each (server, body) pair must answer one request with
+# 2 compute threads. All servers are started first, each on its own port (an idle server
+# costs no CPU), and the timed runs interleave: round by round, for each body and
+# concurrency, every server in turn, so a slow minute of the shared host hits all of them
+# alike instead of whichever server was being measured then. Before any timing, each (server, body) pair must answer one request with
 # the right output (compared with onnxruntime); a pair that does not, or a server that does not
 # become ready, is reported under "Not measured" and the script exits 1 after the summary.
 set -euo pipefail
@@ -103,10 +106,10 @@ echo ">> results in $RESULTS" >&2
 
 # ------------------------------------------------------------------ process hygiene
 SERVER_PID=""
-stop_server() {  # stops the process group of the running server, if any
-    local pid="$SERVER_PID"
+declare -A PID_OF=() PORT_OF=()
+stop_pid() {  # pid -> stops that server's process group
+    local pid="$1"
     [[ -n "$pid" ]] || return 0
-    SERVER_PID=""
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
@@ -115,7 +118,29 @@ stop_server() {  # stops the process group of the running server, if any
     kill -KILL -- "-$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
-trap stop_server EXIT
+stop_servers() {  # stops every server started so far
+    local name
+    stop_pid "$SERVER_PID"
+    SERVER_PID=""
+    for name in "${!PID_OF[@]}"; do stop_pid "${PID_OF[$name]}"; done
+    PID_OF=()
+}
+trap stop_servers EXIT
+
+record_memory() {  # name -> appends that server's peak resident memory to memory.tsv
+    # VmHWM of every process in the server's process group (setsid made it the leader),
+    # summed: the most memory it held at once during all of its runs, workers included.
+    local name="$1" pid="${PID_OF[$1]:-}" total=0 procs=0 p hwm
+    [[ -n "$pid" ]] || return 0
+    for p in $(pgrep -g "$pid" 2>/dev/null || true); do
+        hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)"
+        [[ -n "$hwm" ]] || continue
+        total=$((total + hwm))
+        procs=$((procs + 1))
+    done
+    ((procs > 0)) && printf '%s\t%s\t%s\n' "$name" "$total" "$procs" >>"$RESULTS/memory.tsv"
+    return 0
+}
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
 free_port() {
@@ -293,8 +318,8 @@ wait_ready() {  # name limit_seconds -> 0 when GET /v2/health/ready answers 200
     return 1
 }
 
-run_wrk() {  # out_file conns duration body -> 0 if wrk ran to the end
-    local out="$1" conns="$2" dur="$3" body="$4" threads=2 hdr=""
+run_wrk() {  # out_file conns duration body port -> 0 if wrk ran to the end
+    local out="$1" conns="$2" dur="$3" body="$4" port="$5" threads=2 hdr=""
     ((conns > 1)) || threads=1
     local file="$PAYLOADS/request.json"
     if [[ "$body" == binary ]]; then
@@ -303,56 +328,84 @@ run_wrk() {  # out_file conns duration body -> 0 if wrk ran to the end
     fi
     BODY_FILE="$file" HDR_LEN="$hdr" timeout -k 5 $(( $(seconds "$dur") + 60 )) \
         wrk -t"$threads" -c"$conns" -d"$dur" --timeout 10s --latency -s "$HERE/post.lua" \
-        "http://127.0.0.1:$PORT/v2/models/mobilenet/infer" >"$out" 2>&1
+        "http://127.0.0.1:$port/v2/models/mobilenet/infer" >"$out" 2>&1
 }
 
 MAX_CONN="$(printf '%s\n' "${CONC_LIST[@]}" | sort -n | tail -1)"
-for name in "${SERVER_LIST[@]}"; do
-    bodies=("${BODY_LIST[@]}")
-    if [[ "$name" == mlserver ]]; then   # MLServer's REST API has no binary tensor extension
-        [[ " ${BODY_LIST[*]} " == *" json "* ]] || continue
-        bodies=(json)
+bodies_of() {  # name -> the bodies measured for that server
+    if [[ "$1" == mlserver ]]; then   # MLServer's REST API has no binary tensor extension
+        [[ " ${BODY_LIST[*]} " == *" json "* ]] && echo json
+    else
+        echo "${BODY_LIST[@]}"
     fi
-    echo ">> ===== $name" >&2
+}
+
+# Every server up, each on its own port.
+READY=()
+for name in "${SERVER_LIST[@]}"; do
+    [[ -n "$(bodies_of "$name")" ]] || continue
+    echo ">> ===== starting $name" >&2
     limit=60
     [[ "$name" == mlserver ]] && limit=180
     start_server "$name"
     if ! wait_ready "$name" "$limit"; then
-        stop_server
-        for b in "${bodies[@]}"; do skip "$name" "$b" "server did not become ready (log: logs/$name.log)"; done
+        stop_pid "$SERVER_PID"
+        SERVER_PID=""
+        for b in $(bodies_of "$name"); do skip "$name" "$b" "server did not become ready (log: logs/$name.log)"; done
         continue
     fi
-    curl -s --max-time 5 "http://127.0.0.1:$PORT/v2/models/mobilenet" >"$LOGS/$name.metadata.json" || true
-    for body in "${bodies[@]}"; do
-        if ! timeout 120 "$PY" "$HERE/payloads.py" check "http://127.0.0.1:$PORT/v2/models/mobilenet/infer" \
+    PID_OF[$name]="$SERVER_PID"
+    PORT_OF[$name]="$PORT"
+    SERVER_PID=""
+    READY+=("$name")
+done
+
+# One checked probe and a warm-up per (server, body).
+declare -A MEASURE=()
+for name in "${READY[@]}"; do
+    port="${PORT_OF[$name]}"
+    curl -s --max-time 5 "http://127.0.0.1:$port/v2/models/mobilenet" >"$LOGS/$name.metadata.json" || true
+    for body in $(bodies_of "$name"); do
+        if ! timeout 120 "$PY" "$HERE/payloads.py" check "http://127.0.0.1:$port/v2/models/mobilenet/infer" \
                 "$PAYLOADS" --body "$body" >"$LOGS/$name-$body.check.txt" 2>&1; then
             cat "$LOGS/$name-$body.check.txt" >&2
             skip "$name" "$body" "probe request failed: $(tail -1 "$LOGS/$name-$body.check.txt" | cut -c1-300)"
             continue
         fi
-        echo "   $(cat "$LOGS/$name-$body.check.txt")" >&2
+        echo "   $name $body: $(cat "$LOGS/$name-$body.check.txt")" >&2
         echo ">> $name $body: warm-up $WARMUP at -c$MAX_CONN" >&2
-        run_wrk "$LOGS/warmup-$name-$body.txt" "$MAX_CONN" "$WARMUP" "$body" || true
+        run_wrk "$LOGS/warmup-$name-$body.txt" "$MAX_CONN" "$WARMUP" "$body" "$port" || true
+        MEASURE["$name $body"]=1
+    done
+done
+
+# Timed runs, interleaved: round → body → concurrency → server.
+for round in $(seq 1 "$ROUNDS"); do
+    for body in "${BODY_LIST[@]}"; do
         for conns in "${CONC_LIST[@]}"; do
-            for round in $(seq 1 "$ROUNDS"); do
-                echo ">> $name $body -c$conns round $round/$ROUNDS ($DURATION)" >&2
+            for name in "${READY[@]}"; do
+                [[ -n "${MEASURE["$name $body"]:-}" ]] || continue
+                echo ">> round $round/$ROUNDS: $name $body -c$conns ($DURATION)" >&2
                 out="$RESULTS/${name}_${body}_c${conns}_r${round}.txt"
-                if ! run_wrk "$out" "$conns" "$DURATION" "$body" || ! grep -q '^Requests/sec' "$out"; then
+                if ! run_wrk "$out" "$conns" "$DURATION" "$body" "${PORT_OF[$name]}" || ! grep -q '^Requests/sec' "$out"; then
                     echo "!! wrk failed or timed out:" >&2; tail -5 "$out" >&2
                     mv "$out" "$LOGS/failed-$(basename "$out")"
                     skip "$name" "$body" "wrk failed at -c$conns (logs/failed-$(basename "$out"))"
+                    unset 'MEASURE["$name $body"]'
                 fi
                 grep -E 'Requests/sec|Non-2xx|Socket errors' "$out" 2>/dev/null | sed 's/^/     /' >&2 || true
+                if ! kill -0 "${PID_OF[$name]}" 2>/dev/null; then
+                    for b in $(bodies_of "$name"); do
+                        [[ -n "${MEASURE["$name $b"]:-}" ]] && skip "$name" "$b" "server died under load (log: logs/$name.log)"
+                        unset 'MEASURE["$name $b"]'
+                    done
+                fi
             done
         done
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            skip "$name" "$body" "server died under load (log: logs/$name.log)"
-            break
-        fi
     done
-    stop_server
-    sleep 2   # let the port and the CPUs settle before the next server
 done
+for name in "${READY[@]}"; do record_memory "$name"; done
+stop_servers
 
 # ------------------------------------------------------------------ summary
 args=(--results "$RESULTS")

@@ -8,6 +8,7 @@ Reads from RESULTS:
     bare.jsonl      bare-model timings (one JSON object per line, `kiln bench --json` format
                     plus a "runtime" field)
     meta.tsv        key<TAB>value lines (command, machine, versions, settings)
+    memory.tsv      server<TAB>peak resident KiB (VmHWM summed over its process group)<TAB>processes
     info.json       the payload description written by payloads.py make
 
 Prints (and with --out writes) the tables: every measurement (median over rounds), the
@@ -177,6 +178,17 @@ def bare_table(results: Path) -> list[str]:
     return lines
 
 
+def memory_table(results: Path) -> list[str]:
+    """Peak resident memory per server (memory.tsv: name, KiB, processes), from run.sh."""
+    rows = [r for r in read_tsv(results / "memory.tsv") if len(r) >= 3]
+    if not rows:
+        return []
+    lines = ["| server | peak resident memory | processes |", "|---|---:|---:|"]
+    for name, kib, procs in rows:
+        lines.append(f"| {LABELS.get(name, name)} | {int(kib) / 1024:,.0f} MiB | {procs} |")
+    return lines
+
+
 def render(results: Path) -> tuple[str, int]:
     runs = load_runs(results)
     meta = dict((row[0], row[1] if len(row) > 1 else "") for row in read_tsv(results / "meta.tsv"))
@@ -197,7 +209,8 @@ def render(results: Path) -> tuple[str, int]:
                  f"JSON body {info.get('json_bytes', 0):,} B (all outputs as JSON); binary body "
                  f"{info.get('binary_bytes', 0):,} B (`Inference-Header-Content-Length: "
                  f"{info.get('binary_header_bytes')}`, output requested as binary)")
-    w += ["- servers run one at a time; wrk shares the 2 cores with the server under test; "
+    w += ["- all servers up side by side, rounds interleaved (each body and concurrency: every server in turn); "
+          "wrk shares the 2 cores with the server under test; "
           "errors = non-2xx responses + socket errors (connect/read/write/timeout)", ""]
     bare = bare_table(results)
     if bare:
@@ -212,6 +225,9 @@ def render(results: Path) -> tuple[str, int]:
     bt = batching_table(c, conns_list)
     if bt:
         w += ["### Dynamic batching on vs off (Kiln)", ""] + bt + [""]
+    mt = memory_table(results)
+    if mt:
+        w += ["### Peak resident memory of each server over all its runs (VmHWM, whole process group)", ""] + mt + [""]
     if skipped:
         w += ["### Not measured", ""] + [f"- {s[0]} / {s[1]}: {s[2] if len(s) > 2 else ''}"
                                           for s in skipped] + [""]
