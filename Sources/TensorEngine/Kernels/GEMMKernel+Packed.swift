@@ -38,6 +38,13 @@ extension GEMMKernel {
     /// batch 1 on two threads went from 3.6 to 2.3–3.0 ms.
     public static let minMACsPerWorker = 1_000_000
 
+    /// The same for convolutions (`packedA`: weights packed as A, the image's columns
+    /// streamed as B panels, cut into 48-column parts): 400 K, so MobileNetV2's 1×1 convs
+    /// on 28×28 and 14×14 maps (1.2 M multiply-adds) split too. Batch 1 on two threads:
+    /// p50 15 % lower than at 1 M in six alternating pairs (2.2–2.9 ms vs 2.6–3.6), batch 8
+    /// 19.8 vs 25.9 ms; the Transformer block's packed-B products lost at 400 K, so they keep 1 M.
+    public static let minMACsPerConvWorker = 400_000
+
     /// How an output is cut between `workers`: along N panels or along M panels, whichever
     /// leaves the busiest worker fewer tiles (N = 49 columns is one full and one 1-column
     /// panel, so a 7×7 layer splits its 512 rows instead).
@@ -70,7 +77,7 @@ extension GEMMKernel {
     public static func packedA(
         _ a: PackedOperand, b: UnsafePointer<Float>, ldb: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
         epilogue: kiln_gemm_epilogue, workspace: UnsafeMutablePointer<Float>, threads: Int,
-        minMACsPerWorker: Int = GEMMKernel.minMACsPerWorker
+        minMACsPerWorker: Int = GEMMKernel.minMACsPerConvWorker
     ) {
         precondition(a.side == .a)
         let (m, k, isa) = (a.outer, a.k, a.isa)
