@@ -8,8 +8,8 @@ extension ExecutionPlan {
     /// step's wall time in nanoseconds to `into` (one slot per step).
     public func accumulateStepTimes(_ given: [Tensor], into: inout [UInt64]) {
         if into.count != steps.count { into = Array(repeating: 0, count: steps.count) }
-        let arena = takeArena()
-        defer { arenas.withLock { $0.append(arena) } }
+        let arena = arenaPool.take(bytes: arenaBytes)
+        defer { arenaPool.give(arena) }
         let context = RunContext(arena: arena.pointer, inputs: given.map(\.rawPointer))
         var ts = timespec()
         func now() -> UInt64 {

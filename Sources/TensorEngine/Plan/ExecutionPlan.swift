@@ -1,9 +1,8 @@
-import Synchronization
-
 /// A model compiled for one batch size: every shape inferred, every kernel chosen and every
 /// intermediate buffer placed in one arena, all at load time. Running it only calls kernels.
 /// A plan is immutable and may be run from several threads at once; each run borrows an
-/// arena from a small pool, so steady-state inference allocates nothing but its outputs.
+/// arena from a pool (its own, or one shared with the model's other batch sizes), so
+/// steady-state inference allocates nothing but its outputs.
 public final class ExecutionPlan: @unchecked Sendable {
     public let batch: Int
     public let threads: Int
@@ -23,9 +22,12 @@ public final class ExecutionPlan: @unchecked Sendable {
     let outputRefs: [BufferRef]
     /// Plan-time tensors whose storage the steps point into.
     let retained: [Tensor]
-    let arenas = Mutex<[Arena]>([])
+    /// Where runs borrow their arena.
+    public let arenaPool: ArenaPool
 
-    public init(model: GraphModel, batch: Int, threads: Int = 1) throws(EngineError) {
+    /// `arenaPool`: share one between plans of the same model at several batch sizes (and
+    /// `reserve` the largest plan's `arenaBytes` in it); nil gives the plan a pool of its own.
+    public init(model: GraphModel, batch: Int, threads: Int = 1, arenaPool: ArenaPool? = nil) throws(EngineError) {
         guard batch >= 1 else { throw EngineError(.invalidInput, "batch must be at least 1, got \(batch)") }
         self.batch = batch
         self.threads = max(1, threads)
@@ -42,10 +44,7 @@ public final class ExecutionPlan: @unchecked Sendable {
         flops = builder.flops
         outputRefs = builder.outputRefs
         retained = builder.retained
-    }
-
-    deinit {
-        arenas.withLock { for a in $0 { a.pointer.deallocate() } }
+        self.arenaPool = arenaPool ?? ArenaPool()
     }
 
     /// Runs the plan on inputs given in the order of `inputs`, checking their shapes and types.
@@ -61,8 +60,8 @@ public final class ExecutionPlan: @unchecked Sendable {
                 throw EngineError(.invalidInput, "input '\(spec.name)': expected shape \(Shape(spec.shape)), got \(t.shape)")
             }
         }
-        let arena = takeArena()
-        defer { arenas.withLock { $0.append(arena) } }
+        let arena = arenaPool.take(bytes: arenaBytes)
+        defer { arenaPool.give(arena) }
         let context = RunContext(arena: arena.pointer, inputs: given.map(\.rawPointer))
         for (step, check) in zip(steps, checks) {
             if let check, let problem = check(context) { throw EngineError(.invalidInput, problem) }
@@ -84,15 +83,5 @@ public final class ExecutionPlan: @unchecked Sendable {
         }
         let results = try run(ordered)
         return Dictionary(uniqueKeysWithValues: zip(outputs.map(\.name), results))
-    }
-
-    func takeArena() -> Arena {
-        if let a = arenas.withLock({ $0.popLast() }) { return a }
-        return Arena(pointer: UnsafeMutableRawPointer.allocate(byteCount: max(arenaBytes, 64), alignment: 64))
-    }
-
-    /// One run's intermediate memory; owned by the pool, used by one run at a time.
-    struct Arena: @unchecked Sendable {
-        let pointer: UnsafeMutableRawPointer
     }
 }
