@@ -27,12 +27,15 @@ public final class ExecutionPlan: @unchecked Sendable {
 
     /// `arenaPool`: share one between plans of the same model at several batch sizes (and
     /// `reserve` the largest plan's `arenaBytes` in it); nil gives the plan a pool of its own.
-    public init(model: GraphModel, batch: Int, threads: Int = 1, arenaPool: ArenaPool? = nil) throws(EngineError) {
+    /// `prepared`: likewise shared, so those plans pack each layer's weights once.
+    public init(
+        model: GraphModel, batch: Int, threads: Int = 1, arenaPool: ArenaPool? = nil, prepared: PreparedWeights? = nil
+    ) throws(EngineError) {
         guard batch >= 1 else { throw EngineError(.invalidInput, "batch must be at least 1, got \(batch)") }
         self.batch = batch
         self.threads = max(1, threads)
         _ = GEMMKernel.singleThreadedBLAS
-        var builder = PlanBuilder(model: model, batch: batch, threads: self.threads)
+        var builder = PlanBuilder(model: model, batch: batch, threads: self.threads, prepared: prepared ?? PreparedWeights())
         try builder.build()
         inputs = builder.resolvedInputs
         outputs = builder.resolvedOutputs

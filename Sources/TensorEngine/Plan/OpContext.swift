@@ -5,6 +5,17 @@ struct OpContext {
     let inputs: [PlanValue?]
     /// Intra-op threads the kernels may use.
     let threads: Int
+    /// Where prepared weights are shared with the model's plans at other batch sizes.
+    let prepared: PreparedWeights
+
+    /// The key of something prepared from `weights` (a constant input of this node): the
+    /// node, the storage the weights live in (the model's initializer, the same for every
+    /// plan; a constant folded by one plan is not shared) and the input shapes without the
+    /// batch dimension.
+    func preparedKey(_ what: String, weights: Tensor) -> String {
+        "\(what):\(node.name):\(UInt(bitPattern: weights.rawPointer)):"
+            + inputs.map { $0.map { "\($0.shape.dims.dropFirst())" } ?? "-" }.joined(separator: ",")
+    }
 
     var op: String { node.op }
 

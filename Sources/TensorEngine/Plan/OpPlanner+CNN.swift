@@ -42,7 +42,10 @@ extension OpPlanner {
         }
         let parameters = Conv2DParameters(
             inChannels: channels, outChannels: outChannels, kernel: kernel, strides: strides, pads: pads, dilations: dilations, group: group)
-        let kernelImpl = Conv2DKernel(parameters: parameters, weights: weights.floats, bias: bias, activation: try fusedActivation(c))
+        let activation = try fusedActivation(c)
+        let kernelImpl = c.prepared.shared(c.preparedKey("conv", weights: weights)) {
+            Conv2DKernel(parameters: parameters, weights: weights.floats, bias: bias, activation: activation)
+        }
         let threads = c.threads
         var plan = OpPlan(
             outputs: [([n, outChannels, out.0, out.1], .float32)],

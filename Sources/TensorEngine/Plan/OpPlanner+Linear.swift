@@ -22,10 +22,12 @@ extension OpPlanner {
         let bias = biasPlan
         if let weights = b.constant {
             // The usual case (a layer's weights): packed once here, alpha folded in.
-            let packed = weights.floats.withUnsafeBufferPointer {
-                PackedOperand(
-                    side: .b, outer: n, k: k, source: $0.baseAddress!, outerStride: transB ? ldb : 1, kStride: transB ? 1 : ldb,
-                    scale: alpha)
+            let packed = c.prepared.shared(c.preparedKey("gemm", weights: weights)) {
+                weights.floats.withUnsafeBufferPointer {
+                    PackedOperand(
+                        side: .b, outer: n, k: k, source: $0.baseAddress!, outerStride: transB ? ldb : 1, kStride: transB ? 1 : ldb,
+                        scale: alpha)
+                }
             }
             // A bias of N values (the layer bias) is added by the GEMM's store; any other C is
             // broadcast into Y first and accumulated onto.
@@ -103,8 +105,10 @@ extension OpPlanner {
             let rows = aBatch.reduce(1, *) * m
             if let weights = b.constant {
                 // A weight: packed once here for Kiln's GEMM.
-                let packed = weights.floats.withUnsafeBufferPointer {
-                    PackedOperand(side: .b, outer: n, k: k, source: $0.baseAddress!, outerStride: 1, kStride: n)
+                let packed = c.prepared.shared(c.preparedKey("matmul", weights: weights)) {
+                    weights.floats.withUnsafeBufferPointer {
+                        PackedOperand(side: .b, outer: n, k: k, source: $0.baseAddress!, outerStride: 1, kStride: n)
+                    }
                 }
                 var plan = OpPlan(outputs: [(outShape, .float32)]) { [threads = c.threads] ins, outs, _ in
                     let (ra, ro) = (ins[0]!, outs[0])

@@ -45,7 +45,11 @@ struct PlanBuilder {
     var retained: [Tensor] = []
     var flops = 0
 
-    init(model: GraphModel, batch: Int, threads: Int) {
+    /// Prepared weights shared with the model's plans at other batch sizes.
+    let prepared: PreparedWeights
+
+    init(model: GraphModel, batch: Int, threads: Int, prepared: PreparedWeights = PreparedWeights()) {
+        self.prepared = prepared
         self.model = model
         self.batch = batch
         self.threads = threads
@@ -85,7 +89,7 @@ struct PlanBuilder {
             guard let v = values[name] else { throw .node(node, .invalidGraph, "input '\(name)' is not produced before this node") }
             inputs.append(v)
         }
-        let context = OpContext(node: node, inputs: inputs, threads: threads)
+        let context = OpContext(node: node, inputs: inputs, threads: threads, prepared: prepared)
         let opPlan = try OpPlanner.plan(op, context)
         guard opPlan.outputs.count <= node.outputs.count || node.outputs.count >= 1 else {
             throw .node(node, .invalidGraph, "node declares \(node.outputs.count) outputs")
