@@ -53,7 +53,10 @@ public final class Application: @unchecked Sendable {
         // memory instead of faulting in (and zeroing) fresh pages each time. Measured on
         // the serving benchmark: page zeroing was 8 % of the server's CPU time. (32 MiB is
         // glibc's ceiling for the mmap threshold: a larger value is refused.)
-        _ = kiln_keep_freed_memory(32 << 20, 512 << 20)
+        // A refused setting used to pass unnoticed (64 MiB was refused for a whole session).
+        if kiln_keep_freed_memory(32 << 20, 512 << 20) == 0 {
+            logger.warning("malloc settings refused: large request buffers will be mapped and zeroed per request")
+        }
         try start()
         dispatchMain()
     }
