@@ -25,7 +25,7 @@ extension ImagePreprocessing {
         alphaBackground: DecodeOptions.AlphaBackground = .white, scaledDecode: Bool = true
     ) throws(ImageError) -> Tensor {
         try validate()
-        let tensor = Tensor(shape: Shape([1, channels, height, width]))
+        let tensor = Tensor(uninitializedShape: Shape([1, channels, height, width]))
         try process(bytes, limits: limits, alphaBackground: alphaBackground, scaledDecode: scaledDecode, into: tensor.floatPointer)
         return tensor
     }
@@ -74,7 +74,7 @@ extension ImagePreprocessing {
 
     /// `process(_:into:)` into a new [1, C, H, W] tensor.
     public func tensor(from image: Image) -> Tensor {
-        let tensor = Tensor(shape: Shape([1, channels, height, width]))
+        let tensor = Tensor(uninitializedShape: Shape([1, channels, height, width]))
         process(image, into: tensor.floatPointer)
         return tensor
     }

@@ -19,6 +19,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed iterations per configuration (after 5 warm-up runs).")
     var iterations: Int = 100
 
+    @Option(help: "Idle microseconds between timed runs: how a server at concurrency 1 runs the model (helper threads parked, caches cooled between requests).")
+    var pauseUs: Int = 0
+
     @Flag(help: "One JSON object per line and configuration.")
     var json = false
 
@@ -30,12 +33,13 @@ struct BenchCommand: ParsableCommand {
             let batches = try positiveList(batch, option: "--batch")
             let threadCounts = try positiveList(threads, option: "--threads")
             guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+            guard pauseUs >= 0 else { throw ValidationError("--pause-us must not be negative") }
             let graph = try GraphModel(file: try KilnFile.open(path: model))
             if !json { print("model \(graph.metadata.name), OpenBLAS core \(GEMMKernel.coreName)") }
             for t in threadCounts {
                 for b in batches {
                     let plan = try ExecutionPlan(model: graph, batch: b, threads: t)
-                    let r = try PlanBenchmark.run(plan, iterations: iterations)
+                    let r = try PlanBenchmark.run(plan, iterations: iterations, pauseMicroseconds: pauseUs)
                     if json {
                         print(#"{"batch": \#(b), "threads": \#(t), "p50_ms": \#(r.p50Milliseconds), "p99_ms": \#(r.p99Milliseconds), "samples_per_s": \#(r.samplesPerSecond)}"#)
                     } else {

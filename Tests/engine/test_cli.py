@@ -14,6 +14,7 @@ caused by the corruption).
 from __future__ import annotations
 
 import json
+import time
 import os
 from pathlib import Path
 
@@ -179,3 +180,17 @@ def test_bench_json_format(name, converted):
         lo = r["batch"] * 1000.0 / (r["p99_ms"] * 1.5)
         hi = r["batch"] * 1000.0 / r["p50_ms"] * 2
         assert lo <= r["samples_per_s"] <= hi, (lo, hi, r)
+
+
+def test_bench_pause_is_idle_time_outside_the_timings(converted):
+    # 30 timed runs with 20 ms of idle time before each: the process must take at least the
+    # 0.6 s of pauses, while the reported latencies and throughput leave them out.
+    started = time.monotonic()
+    proc = expect_ok(run_kiln("bench", converted("mlp"), "--iterations", "30", "--pause-us", "20000", "--json"))
+    elapsed = time.monotonic() - started
+    assert elapsed >= 0.6, f"30 pauses of 20 ms took only {elapsed:.3f} s\n{describe(proc)}"
+    row = json.loads(text(proc.stdout).strip().splitlines()[-1])
+    assert row["p50_ms"] < 20, f"the pause leaked into the timed runs: {row}"
+    assert row["samples_per_s"] > 1000.0 / 20, row
+    bad = run_kiln("bench", converted("mlp"), "--pause-us=-1", timeout=60)
+    assert bad.returncode != 0 and "--pause-us" in text(bad.stderr), describe(bad)

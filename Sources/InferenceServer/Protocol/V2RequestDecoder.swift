@@ -109,7 +109,7 @@ public enum V2RequestDecoder {
     static func binaryTensor(
         _ body: UnsafeBufferPointer<UInt8>, offset: Int, input: String, datatype: V2DataType, dtype: DType, shape: [Int]
     ) throws(V2Error) -> Tensor {
-        let tensor = Tensor(shape: Shape(shape), dtype: dtype)
+        let tensor = Tensor(uninitializedShape: Shape(shape), dtype: dtype)
         let n = tensor.byteCount
         if n > 0 { tensor.rawPointer.copyMemory(from: body.baseAddress! + offset, byteCount: n) }
         if dtype == .bool {

@@ -57,7 +57,7 @@ extension BatchScheduler {
             let first = jobs[0].inputs[i]
             var dims = first.shape.dims
             dims[0] = rows
-            let out = Tensor(shape: Shape(dims), dtype: first.dtype)
+            let out = Tensor(uninitializedShape: Shape(dims), dtype: first.dtype)
             var offset = 0
             for job in jobs {
                 let t = job.inputs[i]
@@ -82,7 +82,7 @@ extension BatchScheduler {
             for (j, job) in jobs.enumerated() {
                 var dims = out.shape.dims
                 dims[0] = job.rows
-                let piece = Tensor(shape: Shape(dims), dtype: out.dtype)
+                let piece = Tensor(uninitializedShape: Shape(dims), dtype: out.dtype)
                 piece.rawPointer.copyMemory(from: out.rawPointer + offset, byteCount: rowBytes * job.rows)
                 offset += rowBytes * job.rows
                 parts[j].append(piece)

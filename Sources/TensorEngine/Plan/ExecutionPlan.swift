@@ -71,7 +71,7 @@ public final class ExecutionPlan: @unchecked Sendable {
             step(context)
         }
         return zip(outputRefs, outputs).map { ref, spec in
-            let t = Tensor(shape: Shape(spec.shape), dtype: spec.dtype)
+            let t = Tensor(uninitializedShape: Shape(spec.shape), dtype: spec.dtype)
             t.rawPointer.copyMemory(from: context.raw(ref), byteCount: t.byteCount)
             return t
         }

@@ -13,13 +13,18 @@ public enum PlanBenchmark {
         public var samplesPerSecond: Double
     }
 
-    public static func run(_ plan: ExecutionPlan, iterations: Int, warmup: Int = 5, seed: UInt64 = 42) throws(EngineError) -> Result {
+    /// `pauseMicroseconds` of idle time before each timed run mimics a server between
+    /// requests: helper threads go back to sleep and caches cool, which back-to-back runs hide.
+    public static func run(
+        _ plan: ExecutionPlan, iterations: Int, warmup: Int = 5, seed: UInt64 = 42, pauseMicroseconds: Int = 0
+    ) throws(EngineError) -> Result {
         var rng = SeededGenerator(seed: seed)
         let inputs = plan.inputs.map { spec in randomTensor(spec, &rng) }
         for _ in 0..<warmup { _ = try plan.run(inputs) }
         var times: [Double] = []
         times.reserveCapacity(iterations)
         for _ in 0..<max(1, iterations) {
+            if pauseMicroseconds > 0 { usleep(useconds_t(pauseMicroseconds)) }
             let start = now()
             _ = try plan.run(inputs)
             times.append(now() - start)
