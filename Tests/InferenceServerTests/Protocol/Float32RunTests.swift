@@ -43,6 +43,28 @@ import Testing
         #expect(wrong == 0)
     }
 
+    /// Long compact (`,`) and Python-style (`, `) arrays of the SWAR shape, and the same with
+    /// one exponent half-way (the general scanner reads that element, the fast loop the rest).
+    @Test(arguments: [",", ", "])
+    func longUniformArraysMatchStrtof(separator: String) throws {
+        var g = SeededGenerator(seed: 23)
+        for exponentAt in [-1, 7_001] {
+            var texts: [String] = []
+            for k in 0..<12_000 {
+                var t = Bool.random(using: &g) ? "-" : ""
+                t += Int.random(in: 0..<4, using: &g) == 0 ? "0" : String(Int.random(in: 1...9_999_999, using: &g))
+                if Int.random(in: 0..<6, using: &g) > 0 { t += "." + String(Int.random(in: 0...99_999_999, using: &g)) }
+                if k == exponentAt { t += "e-3" }
+                texts.append(t)
+            }
+            let body = "[" + texts.joined(separator: separator) + "]"
+            let r = try V2TestSupport.decode(V2TestSupport.request("FP32", [texts.count], body))
+            let got = V2TestSupport.bits(r.inputs[0].tensor)
+            let wrong = texts.indices.filter { got[$0] != Float(texts[$0])!.bitPattern }
+            #expect(wrong.isEmpty, "exponent at \(exponentAt): \(wrong.prefix(3).map { texts[$0] })")
+        }
+    }
+
     /// Short arrays end within the SWAR path's 18-byte look-ahead: the scalar loop takes over.
     @Test func shortArraysAndTheLastElements() throws {
         for data in ["[1]", "[-0.5]", "[0.25,1.5]", "[ 3.75 , -2 ]", "[1.1234567,2.7654321,0.0000001]"] {
