@@ -22,7 +22,7 @@ extension Conv2DKernel {
         let totalRows = batch * p.outChannels * oH
         // Below ~16K outputs a second thread costs more to wake than it saves.
         let workers = min(threads, max(1, totalRows * oW / 16_384))
-        let parts = workers > 1 ? min(totalRows, workers * KernelThreads.partsPerWorker) : 1
+        let parts = KernelThreads.partCount(workers: workers, items: totalRows)
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 let taps = w.baseAddress!

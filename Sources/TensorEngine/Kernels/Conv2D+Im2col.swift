@@ -58,7 +58,7 @@ extension Conv2DKernel {
         let k = im2colRows
         let columns = rows * outWidth
         let workers = (threads > 1 && k * columns >= 1 << 15) ? min(threads, k) : 1
-        let parts = workers > 1 ? min(k, workers * KernelThreads.partsPerWorker) : 1
+        let parts = KernelThreads.partCount(workers: workers, items: k)
         ParallelFor.run(parts: parts, workers: workers) { t, _ in
             let range = (k * t / parts)..<(k * (t + 1) / parts)
             unfoldRows(range, image, height: height, width: width, firstRow: firstRow, rows: rows, outWidth: outWidth, into: dst)

@@ -134,11 +134,11 @@ extension GEMMKernel {
         }
     }
 
-    /// Parts a product split `workers` ways is cut into: `KernelThreads.partsPerWorker` per
-    /// worker, but never less than a whole micro-panel (`panel` rows or columns) each.
+    /// Parts a product split `workers` ways is cut into: `KernelThreads.partCount` over its
+    /// micro-panels (`panel` rows or columns each), so no part is less than a whole panel.
     static func partCount(workers: Int, count: Int, panel: Int) -> Int {
         guard workers > 1 else { return 1 }
-        return max(workers, min((count + panel - 1) / panel, workers * KernelThreads.partsPerWorker))
+        return max(workers, KernelThreads.partCount(workers: workers, items: (count + panel - 1) / panel))
     }
 
     /// Part `w`'s share of `0..<count` split `workers` ways at multiples of `panel` (whole micro-tiles).

@@ -16,6 +16,12 @@ enum KernelThreads {
         return 4
     }()
 
+    /// Parts a loop of `items` split `workers` ways is cut into: `partsPerWorker` each, never
+    /// more than the items; one part when there is one worker.
+    static func partCount(workers: Int, items: Int) -> Int {
+        workers > 1 ? min(items, workers * partsPerWorker) : 1
+    }
+
     /// The least work worth handing to a second worker, in elements of a light element-wise
     /// pass (≈ 1 ns each, so ≈ 50–100 µs). Below it a split loses: on two cores OpenBLAS's
     /// own threads keep spinning (sched_yield) for a while after every threaded sgemm, so a
@@ -39,7 +45,7 @@ enum KernelThreads {
             if count > 0 { body(0..<count, 0) }
             return
         }
-        let parts = min(count, workers * partsPerWorker)
+        let parts = partCount(workers: workers, items: count)
         ParallelFor.run(parts: parts, workers: workers) { part, slot in body(chunk(part, of: parts, count: count), slot) }
     }
 
