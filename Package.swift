@@ -11,7 +11,7 @@ let engineSettings: [SwiftSetting] =
     portable ? [.define("KILN_PORTABLE")] : [.unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux]))]
 
 /// Kiln: an HTTP inference server for industry AI services.
-/// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib;
+/// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib; InferenceServer → CJSONScan;
 /// InferenceServer → Workers → Imaging → TensorEngine, HTTPCore, CJPEG, CPNG (via CImageShims);
 /// kiln → ModelConvert → TensorEngine → CKilnKernels, COpenBLAS, COpenSSL, CZlib.
 /// The C system libraries are module maps over Debian's -dev packages.
@@ -43,6 +43,8 @@ let package = Package(
         // The engine's own pre-packed SGEMM micro-kernels (AVX-512F, AVX2+FMA, portable C),
         // compiled for baseline x86-64 with per-function targets and picked at run time.
         .target(name: "CKilnKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // The V2 JSON decoder's flat FP32 loop: 16-byte SIMD scanning (SSE4.1, checked at run time).
+        .target(name: "CJSONScan", cSettings: [.unsafeFlags(["-O3"])]),
 
         // MARK: Libraries.
         .target(name: "HTTPCore", dependencies: ["CZlib"]),
@@ -55,6 +57,7 @@ let package = Package(
         .target(
             name: "InferenceServer",
             dependencies: [
+                "CJSONScan",
                 "CSystemShims",
                 "HTTPServer",
                 "TensorEngine",
@@ -95,7 +98,7 @@ let package = Package(
         // MARK: Tests (Swift Testing), mirroring Sources/.
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
-        .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer"]),
+        .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer", "CJSONScan"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TensorEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),

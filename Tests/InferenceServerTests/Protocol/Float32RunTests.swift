@@ -3,12 +3,46 @@ import TensorEngine
 import Testing
 @testable import InferenceServer
 
-/// The flat FP32 fast loop (eight digits at a time, then digit by digit, then the general
-/// path) gives exactly what the C library's correctly rounded `strtof` gives, whatever shape
-/// the numbers and separators take, and hands every malformed token to the general path's
-/// error messages.
+/// The flat FP32 fast loop (the C kernel's 16- and 32-byte windows, then the general scanner)
+/// gives exactly what the C library's correctly rounded `strtof` gives, whatever shape the
+/// numbers and separators take, and hands every malformed token to the general path's error
+/// messages.
 @Suite struct Float32RunTests {
-    /// Numbers of every length around the SWAR path's limits (1...9 integer, 1...17 fraction
+    /// Tokens at and around the kernel's window limits (15/16 and 31/32 bytes, 19/20 digits),
+    /// integers of up to 22 digits, long runs of leading fraction zeros, both signs.
+    @Test func windowLimitsMatchStrtof() throws {
+        var g = SeededGenerator(seed: 37)
+        func digits(_ n: Int) -> String {
+            (0..<n).map { k in String(Int.random(in: (k == 0 ? 1 : 0)...9, using: &g)) }.joined()
+        }
+        var texts: [String] = []
+        for total in 1...34 {
+            for _ in 0..<200 {
+                let sign = total > 1 && Bool.random(using: &g) ? "-" : ""
+                let room = total - sign.count
+                switch Int.random(in: 0..<4, using: &g) {
+                case 0 where room <= 22:
+                    texts.append(sign + digits(room))
+                case 1 where room >= 3:
+                    let zeros = Int.random(in: 0...(room - 3), using: &g)
+                    texts.append(sign + "0." + String(repeating: "0", count: zeros) + digits(room - 2 - zeros))
+                default:
+                    guard room >= 3 else { texts.append(sign + digits(max(room, 1))); continue }
+                    let whole = Int.random(in: 1...min(room - 2, 17), using: &g)
+                    texts.append(sign + digits(whole) + "." + digits(room - 1 - whole))
+                }
+            }
+        }
+        for separator in [",", ", "] {
+            let body = "[" + texts.joined(separator: separator) + "]"
+            let r = try V2TestSupport.decode(V2TestSupport.request("FP32", [texts.count], body))
+            let got = V2TestSupport.bits(r.inputs[0].tensor)
+            let wrong = texts.indices.filter { got[$0] != Float(texts[$0])!.bitPattern }
+            #expect(wrong.isEmpty, "\(wrong.prefix(3).map { texts[$0] })")
+        }
+    }
+
+    /// Numbers of every length around the fast paths' limits (1...9 integer, 1...17 fraction
     /// digits, leading zeros in the fraction, signs, exponents) with odd spacing.
     @Test func everyShapeMatchesStrtof() throws {
         var g = SeededGenerator(seed: 11)
@@ -43,7 +77,7 @@ import Testing
         #expect(wrong == 0)
     }
 
-    /// Long compact (`,`) and Python-style (`, `) arrays of the SWAR shape, and the same with
+    /// Long compact (`,`) and Python-style (`, `) arrays of the kernel's shape, and the same with
     /// one exponent half-way (the general scanner reads that element, the fast loop the rest).
     @Test(arguments: [",", ", "])
     func longUniformArraysMatchStrtof(separator: String) throws {
@@ -65,7 +99,7 @@ import Testing
         }
     }
 
-    /// Short arrays end within the SWAR path's 18-byte look-ahead: the scalar loop takes over.
+    /// Short arrays end within the kernel's 16-byte window: the scalar loop takes over.
     @Test func shortArraysAndTheLastElements() throws {
         for data in ["[1]", "[-0.5]", "[0.25,1.5]", "[ 3.75 , -2 ]", "[1.1234567,2.7654321,0.0000001]"] {
             let values = data.dropFirst().dropLast().split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces))! }
@@ -79,6 +113,9 @@ import Testing
         ("01", "leading zero"), ("1.", "expected a digit after '.'"), ("-", "expected a digit after '-'"),
         ("1.5e", "expected a digit in the exponent"), ("1.5 2", "expected ',' or ']'"), ("1e39", "out of range"),
         ("\"1\"", "expected a number"), ("-.5", "expected a digit after '-'"),
+        ("1.2.3", "expected ',' or ']'"), ("0.123456789012345678.5", "expected ',' or ']'"),
+        ("123456789012345.", "expected a digit after '.'"), ("00.12345678901234567", "leading zero"),
+        ("-012345678901234567", "leading zero"), ("1.5-2", "expected ',' or ']'"),
     ])
     func badTokenAfterManyGoodOnes(token: String, message: String) {
         let good = Array(repeating: "0.123456", count: 500).joined(separator: ",")
