@@ -93,7 +93,7 @@ extension Conv2DKernel {
     /// One output row: SIMD16 blocks, then SIMD8 blocks, the last one overlapping its
     /// predecessor (or, for rows narrower than 8, computed in full and stored partially).
     @inline(__always)
-    private func paddedRow<Shape: DepthwiseShape>(
+    func paddedRow<Shape: DepthwiseShape>(
         _: Shape.Type, rows: UnsafePointer<Float>, rowLength: Int, out: UnsafeMutablePointer<Float>, oW: Int, w: SIMD32<Float>,
         bias: Float, fused: (lo: Float, hi: Float)?
     ) {
@@ -122,7 +122,7 @@ extension Conv2DKernel {
 
     /// The k×k taps over one block, one accumulator per kernel row.
     @inline(__always)
-    private func paddedBlock<V: StridedLanes>(
+    func paddedBlock<V: StridedLanes>(
         _: V.Type, k: Int, s: Int, at p: UnsafePointer<Float>, rowLength: Int, w: SIMD32<Float>, bias: Float
     ) -> V {
         var total = V.splat(bias)

@@ -176,16 +176,16 @@ public struct Conv2DKernel: Sendable {
     }
 
     /// One group's filters × a B matrix [C/g·kH·kW, columns] (row-major, leading dimension
-    /// `columns`) into C rows of length `ldc`, with bias and activation.
+    /// `ldb`, `columns` when nil) into C rows of length `ldc`, with bias and activation.
     func gemm(
-        group g: Int, b: UnsafePointer<Float>, columns: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+        group g: Int, b: UnsafePointer<Float>, ldb: Int? = nil, columns: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
         workspace: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let mg = parameters.outChannelsPerGroup
         bias.withUnsafeBufferPointer { bias in
             let epilogue = kiln_gemm_epilogue.make(biasRow: hasBias ? bias.baseAddress! + g * mg : nil, activation: activation)
             GEMMKernel.packedA(
-                packedGroups[g], b: b, ldb: columns, n: columns, c: c, ldc: ldc, epilogue: epilogue, workspace: workspace,
+                packedGroups[g], b: b, ldb: ldb ?? columns, n: columns, c: c, ldc: ldc, epilogue: epilogue, workspace: workspace,
                 threads: threads)
         }
         if !activation.fusesIntoGEMM {

@@ -21,7 +21,15 @@ extension OpPlanner {
     }
 
     /// Conv (2-D, NCHW): weights and bias must be constants; they are packed once here.
-    static func conv(_ c: OpContext) throws(EngineError) -> OpPlan {
+    /// A Conv node's kernel, built (or shared) for its input shape.
+    struct ConvSetup {
+        let kernel: Conv2DKernel
+        let batch: Int, height: Int, width: Int
+        let output: Shape
+        let flops: Int
+    }
+
+    static func convSetup(_ c: OpContext) throws(EngineError) -> ConvSetup {
         let x = try c.floatInput(0), w = try c.floatInput(1)
         guard x.shape.rank == 4, w.shape.rank == 4 else { throw c.fail("only 2-D convolution (rank-4 input and weight) is supported", .shapeMismatch) }
         guard let weights = w.constant else { throw c.fail("weights must be constant", .invalidGraph) }
@@ -46,9 +54,17 @@ extension OpPlanner {
         let kernelImpl = c.prepared.shared(c.preparedKey("conv", weights: weights)) {
             Conv2DKernel(parameters: parameters, weights: weights.floats, bias: bias, activation: activation)
         }
+        return ConvSetup(
+            kernel: kernelImpl, batch: n, height: height, width: width, output: Shape([n, outChannels, out.0, out.1]),
+            flops: parameters.flops(batch: n, height: height, width: width))
+    }
+
+    static func conv(_ c: OpContext) throws(EngineError) -> OpPlan {
+        let setup = try convSetup(c)
+        let (kernelImpl, n, height, width) = (setup.kernel, setup.batch, setup.height, setup.width)
         let threads = c.threads
         var plan = OpPlan(
-            outputs: [([n, outChannels, out.0, out.1], .float32)],
+            outputs: [(setup.output, .float32)],
             workspaceBytes: kernelImpl.workspaceCount(batch: n, height: height, width: width, threads: c.threads) * 4
         ) { ins, outs, workspace in
             let (rx, ro) = (ins[0]!, outs[0])
@@ -58,7 +74,32 @@ extension OpPlanner {
                     workspace: workspace.map { ctx.floats($0) }, threads: threads)
             }
         }
-        plan.flops = parameters.flops(batch: n, height: height, width: width)
+        plan.flops = setup.flops
+        return plan
+    }
+
+    /// A pointwise Conv (`expand`) whose output only the depthwise Conv `depthwise` reads, as
+    /// one step (`ExpandDepthwiseKernel`); nil when the pair does not fuse or it would not pay.
+    static func expandDepthwise(_ expand: OpContext, _ depthwise: (PlanValue) -> OpContext) throws(EngineError) -> OpPlan? {
+        let first = try convSetup(expand)
+        let second = try convSetup(depthwise(PlanValue(shape: first.output, dtype: .float32, constant: nil)))
+        guard ExpandDepthwiseKernel.canFuse(expand: first.kernel, depthwise: second.kernel),
+              ExpandDepthwiseKernel.pays(expand: first.kernel, height: first.height, width: first.width)
+        else { return nil }
+        let fused = ExpandDepthwiseKernel(expand: first.kernel, depthwise: second.kernel)
+        let (n, height, width, threads) = (first.batch, first.height, first.width, expand.threads)
+        var plan = OpPlan(
+            outputs: [(second.output, .float32)],
+            workspaceBytes: fused.workspaceCount(batch: n, height: height, width: width, threads: threads) * 4
+        ) { ins, outs, workspace in
+            let (rx, ro, rw) = (ins[0]!, outs[0], workspace!)
+            return { ctx in
+                fused.run(
+                    input: ctx.floats(rx), output: ctx.floats(ro), batch: n, height: height, width: width,
+                    workspace: ctx.floats(rw), threads: threads)
+            }
+        }
+        plan.flops = first.flops + second.flops
         return plan
     }
 

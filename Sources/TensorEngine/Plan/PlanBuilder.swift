@@ -70,7 +70,16 @@ struct PlanBuilder {
             values[spec.name] = PlanValue(shape: Shape(dims), dtype: spec.dtype, constant: nil)
             locations[spec.name] = .input(i)
         }
-        for node in model.nodes { try plan(node) }
+        let readers = readerCounts()
+        var i = 0
+        while i < model.nodes.count {
+            if i + 1 < model.nodes.count, try planExpandDepthwise(model.nodes[i], model.nodes[i + 1], readers: readers) {
+                i += 2
+            } else {
+                try plan(model.nodes[i])
+                i += 1
+            }
+        }
         try resolveOutputs()
         placeBuffers()
         emitSteps()
@@ -141,7 +150,7 @@ struct PlanBuilder {
         }
     }
 
-    private mutating func schedule(_ node: GraphNode, _ opPlan: OpPlan, inputs: [Location?]) {
+    mutating func schedule(_ node: GraphNode, _ opPlan: OpPlan, inputs: [Location?], label: String? = nil) {
         if let a = opPlan.aliasOf, opPlan.outputs.count == 1, let source = inputs[a], let name = node.outputs.first {
             // A view: same bytes, new shape, no step at all.
             values[name] = PlanValue(shape: opPlan.outputs[0].shape, dtype: opPlan.outputs[0].dtype, constant: nil)
@@ -172,8 +181,9 @@ struct PlanBuilder {
         }
         flops += opPlan.flops > 0 ? opPlan.flops : opPlan.outputs.reduce(0) { $0 + $1.shape.count }
         let produced = opPlan.outputs.first.map { " → \($0.shape)" } ?? ""
-        let summary = "\(node.op)\(produced), \(opPlan.flops / max(batch, 1) / 1000) kFLOP/sample"
-        pending.append(PendingStep(plan: opPlan, inputs: inputs, outputs: outputs, workspace: workspace, op: node.op, summary: summary))
+        let op = label ?? node.op
+        let summary = "\(op)\(produced), \(opPlan.flops / max(batch, 1) / 1000) kFLOP/sample"
+        pending.append(PendingStep(plan: opPlan, inputs: inputs, outputs: outputs, workspace: workspace, op: op, summary: summary))
     }
 
     private mutating func resolveOutputs() throws(EngineError) {
