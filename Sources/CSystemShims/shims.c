@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include "CSystemShims.h"
@@ -55,15 +56,19 @@ int kiln_cpu_has_avx2_fma(void) {
 #include <malloc.h>
 #endif
 
-int kiln_keep_freed_memory(long mmap_threshold, long trim_threshold) {
+int kiln_keep_freed_memory(long mmap_threshold, long trim_threshold, int arena_max) {
 #if defined(__GLIBC__)
     // Setting either value turns off glibc's dynamic threshold, which would otherwise only
     // adapt after a block has been freed once (and keeps trimming the heap top meanwhile).
     int ok = mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold);
     ok &= mallopt(M_TRIM_THRESHOLD, (int)trim_threshold);
+    // Each malloc arena keeps what it has freed, and glibc gives up to 8 per core to the
+    // threads that allocate (event loops, compute threads): the same request buffers were
+    // kept once per arena. An operator's MALLOC_ARENA_MAX wins.
+    if (arena_max > 0 && getenv("MALLOC_ARENA_MAX") == NULL) ok &= mallopt(M_ARENA_MAX, arena_max);
     return ok ? 1 : 0;
 #else
-    (void)mmap_threshold; (void)trim_threshold;
+    (void)mmap_threshold; (void)trim_threshold; (void)arena_max;
     return 0;
 #endif
 }

@@ -19,6 +19,7 @@ int kiln_cpu_has_avx2_fma(void);
 /// Keeps freed memory in the process for reuse instead of handing it back to the kernel:
 /// large blocks (request bodies, tensors, plan arenas) come from the heap rather than fresh
 /// mmap()s, whose pages the kernel must fault in and zero on every request. Blocks above
-/// `mmap_threshold` bytes still use mmap; the heap is trimmed only above `trim_threshold`.
-/// Returns 1 if glibc accepted both settings (0 elsewhere).
-int kiln_keep_freed_memory(long mmap_threshold, long trim_threshold);
+/// `mmap_threshold` bytes still use mmap; the heap is trimmed only above `trim_threshold`;
+/// at most `arena_max` malloc arenas (when > 0 and MALLOC_ARENA_MAX is not set), since each
+/// keeps its own freed memory. Returns 1 if glibc accepted every setting (0 elsewhere).
+int kiln_keep_freed_memory(long mmap_threshold, long trim_threshold, int arena_max);
