@@ -82,10 +82,10 @@ extension OpPlanner {
     /// one step (`ExpandDepthwiseKernel`); nil when the pair does not fuse or it would not pay.
     static func expandDepthwise(_ expand: OpContext, _ depthwise: (PlanValue) -> OpContext) throws(EngineError) -> OpPlan? {
         let first = try convSetup(expand)
+        // Only a large enough expansion pays: the reader's kernel is not built otherwise.
+        guard ExpandDepthwiseKernel.pays(expand: first.kernel, height: first.height, width: first.width) else { return nil }
         let second = try convSetup(depthwise(PlanValue(shape: first.output, dtype: .float32, constant: nil)))
-        guard ExpandDepthwiseKernel.canFuse(expand: first.kernel, depthwise: second.kernel),
-              ExpandDepthwiseKernel.pays(expand: first.kernel, height: first.height, width: first.width)
-        else { return nil }
+        guard ExpandDepthwiseKernel.canFuse(expand: first.kernel, depthwise: second.kernel) else { return nil }
         let fused = ExpandDepthwiseKernel(expand: first.kernel, depthwise: second.kernel)
         let (n, height, width, threads) = (first.batch, first.height, first.width, expand.threads)
         var plan = OpPlan(
