@@ -42,68 +42,52 @@ enum Resampler {
     }
 
     /// Pillow's ImagingResampleHorizontal_8bpc. Integer sums are exact, so the order of
-    /// the taps does not matter; the loops run over raw pointers (no bounds checks, no
-    /// array retains in the inner loop), with RGB and gray written out separately.
+    /// the taps does not matter; RGB and gray run blocks of rows (Resampler+Rows.swift),
+    /// other channel counts a plain loop over raw pointers.
     static func horizontal(_ src: [UInt8], width: Int, height: Int, channels c: Int, kernel k: ResampleKernel) -> [UInt8] {
         let ow = k.outSize
         let weights = k.fixedPointWeights
-        let half = Int32(1) << Int32(ResampleKernel.precisionBits - 1)
-        let stride = k.stride
-        let wide = UnsafeMutablePointer<SIMD4<Int32>>.allocate(capacity: c == 3 ? max(width, 1) : 1)
+        let lanes = c == 3 ? 16 * rgbBlockRows : 4 * grayBlockRows
+        // Widened source pixels for the row blocks, `stride` zero pixels past the row end.
+        let wide = UnsafeMutableRawPointer.allocate(byteCount: (width + k.stride) * lanes, alignment: 64)
         defer { wide.deallocate() }
+        (wide + width * lanes).initializeMemory(as: UInt8.self, repeating: 0, count: k.stride * lanes)
         return [UInt8](unsafeUninitializedCapacity: ow * height * c) { dst, n in
             src.withUnsafeBufferPointer { sb in
                 weights.withUnsafeBufferPointer { wb in
                     k.first.withUnsafeBufferPointer { fb in
-                        k.count.withUnsafeBufferPointer { cb in
-                            let s = sb.baseAddress!, wt = wb.baseAddress!, d = dst.baseAddress!
-                            let first = fb.baseAddress!, count = cb.baseAddress!
-                            for y in 0..<height {
-                                let srow = s + y * width * c
-                                let drow = d + y * ow * c
-                                switch c {
-                                case 3:
-                                    // Widen the row to one SIMD4 per pixel (R, G, B, 0) once, so
-                                    // each tap is one vector multiply-add instead of three.
-                                    for x in 0..<width {
-                                        let q = srow + 3 * x
-                                        wide[x] = SIMD4<Int32>(Int32(q[0]), Int32(q[1]), Int32(q[2]), 0)
-                                    }
-                                    for x in 0..<ow {
-                                        let p = wide + first[x]
-                                        let w = wt + x * stride
-                                        var sum = SIMD4<Int32>(repeating: half)
-                                        for t in 0..<count[x] { sum &+= p[t] &* SIMD4<Int32>(repeating: w[t]) }
-                                        let o = drow + 3 * x
-                                        o[0] = clip8(sum[0])
-                                        o[1] = clip8(sum[1])
-                                        o[2] = clip8(sum[2])
-                                    }
-                                case 1:
-                                    for x in 0..<ow {
-                                        let p = srow + first[x]
-                                        let w = wt + x * stride
-                                        var s0 = half
-                                        for t in 0..<count[x] { s0 &+= Int32(p[t]) &* w[t] }
-                                        drow[x] = clip8(s0)
-                                    }
-                                default:
-                                    for x in 0..<ow {
-                                        let p = srow + first[x] * c
-                                        let w = wt + x * stride
-                                        for ch in 0..<c {
-                                            var sum = half
-                                            for t in 0..<count[x] { sum &+= Int32(p[t * c + ch]) &* w[t] }
-                                            drow[x * c + ch] = clip8(sum)
-                                        }
-                                    }
-                                }
-                            }
+                        let s = sb.baseAddress!, d = dst.baseAddress!
+                        let taps = Taps(first: fb.baseAddress!, weights: wb.baseAddress!, stride: k.stride, outWidth: ow)
+                        switch c {
+                        case 3: horizontalRGB(s, d, width: width, height: height, taps: taps, wide: wide)
+                        case 1: horizontalGray(s, d, width: width, height: height, taps: taps, wide: wide)
+                        default: horizontalAny(s, d, width: width, height: height, channels: c, kernel: k, taps: taps)
                         }
                     }
                 }
             }
             n = ow * height * c
+        }
+    }
+
+    /// Any channel count, a pixel and a channel at a time.
+    static func horizontalAny(
+        _ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt8>, width: Int, height: Int, channels c: Int,
+        kernel k: ResampleKernel, taps: Taps
+    ) {
+        let half = Int32(1) << Int32(ResampleKernel.precisionBits - 1)
+        for y in 0..<height {
+            let srow = s + y * width * c
+            let drow = d + y * taps.outWidth * c
+            for x in 0..<taps.outWidth {
+                let p = srow + taps.first[x] * c
+                let w = taps.weights + x * taps.stride
+                for ch in 0..<c {
+                    var sum = half
+                    for t in 0..<k.count[x] { sum &+= Int32(p[t * c + ch]) &* w[t] }
+                    drow[x * c + ch] = clip8(sum)
+                }
+            }
         }
     }
 

@@ -49,20 +49,23 @@ public final class Application: @unchecked Sendable {
     public func run() throws -> Never {
         // Handlers first: a signal arriving right after "listening" must not be lost.
         installSignalHandlers()
-        // A 1.5 MB JSON body, its tensor and the plan's arena per request: reuse freed
-        // memory instead of faulting in (and zeroing) fresh pages each time. Measured on
-        // the serving benchmark: page zeroing was 8 % of the server's CPU time. (32 MiB is
-        // glibc's ceiling for the mmap threshold: a larger value is refused.)
-        // A refused setting used to pass unnoticed (64 MiB was refused for a whole session).
-        // One malloc arena per core: with glibc's default (up to 8 per core) each kept its
-        // own copy of the freed request buffers; on the serving benchmark's load the peak
-        // resident memory with batching on went 283–288 → 199–206 MB, req/s unchanged.
-        let arenas = max(2, System.coreCount)
-        if kiln_keep_freed_memory(32 << 20, 512 << 20, Int32(arenas)) == 0 {
+        if !Self.keepFreedMemory() {
             logger.warning("malloc settings refused: large request buffers will be mapped and zeroed per request")
         }
         try start()
         dispatchMain()
+    }
+
+    /// The server's malloc settings (false when glibc refuses one). A 1.5 MB JSON body, its
+    /// tensor and the plan's arena per request: reuse freed memory instead of faulting in
+    /// (and zeroing) fresh pages each time. Measured on the serving benchmark: page zeroing
+    /// was 8 % of the server's CPU time. (32 MiB is glibc's ceiling for the mmap threshold:
+    /// a larger value is refused, and a refused setting once passed unnoticed for a whole
+    /// session.) One malloc arena per core: with glibc's default (up to 8 per core) each kept
+    /// its own copy of the freed request buffers; on the serving benchmark's load the peak
+    /// resident memory with batching on went 283–288 → 199–206 MB, req/s unchanged.
+    public static func keepFreedMemory() -> Bool {
+        kiln_keep_freed_memory(32 << 20, 512 << 20, Int32(max(2, System.coreCount))) != 0
     }
 
     /// Binds and starts serving without blocking, then loads every model in the

@@ -7,8 +7,11 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmark a .kiln model: p50/p99 latency and samples/s per configuration.")
 
-    @Argument(help: "The .kiln file.")
+    @Argument(help: "The .kiln file; with --sample, a model folder (config.json and version folders).")
     var model: String
+
+    @Option(name: .customLong("sample"), help: "A request body to time through the folder's industry service: decode and pre-processing, the model, the answer (repeatable). The content type follows the extension (.jpg, .png, .json).")
+    var samples: [String] = []
 
     @Option(help: "Batch sizes, comma-separated.")
     var batch: String = "1"
@@ -34,6 +37,7 @@ struct BenchCommand: ParsableCommand {
             let threadCounts = try positiveList(threads, option: "--threads")
             guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
             guard pauseUs >= 0 else { throw ValidationError("--pause-us must not be negative") }
+            if !samples.isEmpty { return try runService(threads: threadCounts) }
             let graph = try GraphModel(file: try KilnFile.open(path: model))
             if !json { print("model \(graph.metadata.name), OpenBLAS core \(GEMMKernel.coreName)") }
             for t in threadCounts {

@@ -194,3 +194,40 @@ def test_bench_pause_is_idle_time_outside_the_timings(converted):
     assert row["samples_per_s"] > 1000.0 / 20, row
     bad = run_kiln("bench", converted("mlp"), "--pause-us=-1", timeout=60)
     assert bad.returncode != 0 and "--pause-us" in text(bad.stderr), describe(bad)
+
+
+def test_bench_service_times_each_stage_of_the_shipped_samples(tmp_path):
+    # `kiln bench FOLDER --sample FILE`: the folder's worker prepares the sample, the model
+    # runs it, the worker answers; each stage is timed and the share outside the model is
+    # (prepare + finish) / total of the means, so it lies strictly between 0 and 1.
+    from conftest import REPO
+    defect = REPO / "models" / "defect_detection"
+    fraud = REPO / "models" / "fraud_scoring"
+    proc = expect_ok(run_kiln("bench", str(defect), "--sample", str(defect / "samples" / "scratches_01.jpg"),
+                              "--sample", str(defect / "samples" / "crazing_01.png"), "--iterations", "20", "--json"))
+    rows = [json.loads(line) for line in text(proc.stdout).strip().splitlines()]
+    assert [r["sample"] for r in rows] == ["scratches_01.jpg", "crazing_01.png"], rows
+    for r in rows:
+        assert r["rows"] == 1, r
+        assert r["prepare_p50_ms"] > 0 and r["model_p50_ms"] > 0 and r["finish_p50_ms"] > 0, r
+        assert 0 < r["outside_share"] < 1, r
+    batch = json.loads(expect_ok(run_kiln("bench", str(fraud), "--sample", str(fraud / "samples" / "batch.json"),
+                                          "--iterations", "5", "--json")).stdout)
+    # The fraud worker scores each record once plus once per feature left out (the reasons).
+    records = json.loads((fraud / "samples" / "batch.json").read_text())["records"]
+    features = json.loads((fraud / "config.json").read_text())["parameters"]["features"]
+    assert batch["rows"] == len(records) * (1 + len(features)), batch
+
+
+def test_bench_service_names_what_it_cannot_use(tmp_path):
+    from conftest import REPO
+    defect = REPO / "models" / "defect_detection"
+    corrupt = tmp_path / "broken.jpg"
+    corrupt.write_bytes((defect / "samples" / "scratches_01.jpg").read_bytes()[:300])
+    bad = run_kiln("bench", str(defect), "--sample", str(corrupt), "--iterations", "3", timeout=60)
+    assert bad.returncode != 0 and "refused (400)" in text(bad.stderr) and "JPEG" in text(bad.stderr), describe(bad)
+    (tmp_path / "empty").mkdir()
+    bad = run_kiln("bench", str(tmp_path / "empty"), "--sample", str(defect / "samples" / "scratches_01.jpg"), timeout=60)
+    assert bad.returncode != 0 and "config.json" in text(bad.stderr), describe(bad)
+    missing = run_kiln("bench", str(defect), "--sample", str(tmp_path / "nope.jpg"), timeout=60)
+    assert missing.returncode != 0 and "nope.jpg" in text(missing.stderr), describe(missing)
