@@ -14,7 +14,7 @@ RUN make release
 # ---- runtime: only the shared libraries kiln links ----
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libopenblas0-pthread libgfortran5 libquadmath0 libssl3 zlib1g libstdc++6 libjpeg62-turbo libpng16-16 \
+    && apt-get install -y --no-install-recommends libopenblas0-pthread libgfortran5 libquadmath0 libssl3 zlib1g libstdc++6 libjpeg62-turbo libpng16-16 libdeflate0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /srv/kiln --shell /usr/sbin/nologin kiln
 WORKDIR /srv/kiln

@@ -12,7 +12,7 @@ let engineSettings: [SwiftSetting] =
 
 /// Kiln: an HTTP inference server for industry AI services.
 /// Dependency direction: kiln → InferenceServer → HTTPServer → HTTPCore → CZlib; InferenceServer → CJSONScan;
-/// InferenceServer → Workers → Imaging → TensorEngine, HTTPCore, CJPEG, CPNG (via CImageShims);
+/// InferenceServer → Workers → Imaging → TensorEngine, HTTPCore, CJPEG, CPNG, CDeflate (via CImageShims);
 /// kiln → ModelConvert → TensorEngine → CKilnKernels, COpenBLAS, COpenSSL, CZlib.
 /// The C system libraries are module maps over Debian's -dev packages.
 let package = Package(
@@ -38,7 +38,8 @@ let package = Package(
         // GNU-only syscalls (accept4, sched_getaffinity) behind a two-function C shim.
         .target(name: "CSystemShims"),
         // libjpeg/libpng fail by longjmp, which Swift cannot catch: setjmp wrappers in C.
-        .target(name: "CImageShims", dependencies: ["CJPEG", "CPNG"]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .target(name: "CImageShims", dependencies: ["CJPEG", "CPNG", "CDeflate"], cSettings: [.unsafeFlags(["-O3"])]),
 
         // The engine's own pre-packed SGEMM micro-kernels (AVX-512F, AVX2+FMA, portable C),
         // compiled for baseline x86-64 with per-function targets and picked at run time.
@@ -100,7 +101,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "InferenceServerTests", dependencies: ["InferenceServer", "CJSONScan"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TensorEngine"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TensorEngine", "CImageShims", "CZlib"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine"]),
         .testTarget(name: "ModelConvertTests", dependencies: ["ModelConvert"], exclude: ["Fixtures"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),

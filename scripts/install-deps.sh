@@ -7,7 +7,7 @@ set -euo pipefail
 mode="${1:-build}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 
-build_pkgs=(pkg-config libopenblas-dev zlib1g-dev libssl-dev libjpeg62-turbo-dev libpng-dev)
+build_pkgs=(pkg-config libopenblas-dev zlib1g-dev libssl-dev libjpeg62-turbo-dev libpng-dev libdeflate-dev)
 test_pkgs=(curl prometheus python3-pip)
 
 pkgs=("${build_pkgs[@]}")

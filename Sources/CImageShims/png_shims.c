@@ -1,20 +1,11 @@
 // libpng behind setjmp: see include/kiln_image_shims.h.
 #include "kiln_image_shims.h"
+#include "png_internal.h"
 
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct kiln_png {
-    png_structp png;
-    png_infop info;
-    const unsigned char *data;
-    size_t size;
-    size_t offset;
-    png_bytep *rows;
-    char message[256];
-};
 
 static void kiln_png_fail(png_structp png, png_const_charp msg) {
     struct kiln_png *p = (struct kiln_png *)png_get_error_ptr(png);
@@ -107,8 +98,8 @@ const unsigned char *kiln_png_exif(const kiln_png *p, size_t *length) {
         *length = n;
         return exif;
     }
-    *length = 0;
-    return NULL;
+    *length = p->late_exif_length;
+    return p->late_exif;
 }
 
 const char *kiln_png_message(const kiln_png *p) { return p->message; }

@@ -1,6 +1,9 @@
 import CImageShims
 
-/// PNG through libpng (via CImageShims): every colour type and bit depth, 16-bit kept.
+/// PNG through libpng (via CImageShims): every colour type and bit depth, 16-bit kept. The
+/// common shapes (8/16-bit gray, gray+alpha, RGB, RGBA, not interlaced, no tRNS) take the
+/// fast path of png_fast.c (one libdeflate inflate, SIMD unfiltering); libpng reads the rest
+/// and every file the fast path declines.
 enum PNGDecoder {
     static func decode(
         _ bytes: UnsafeBufferPointer<UInt8>, limits: ImageLimits, options: DecodeOptions
@@ -17,14 +20,25 @@ enum PNGDecoder {
         try limits.checkDimensions(width: Int(info.width), height: Int(info.height), format: "PNG")
 
         var channels: Int32 = 0, depth: Int32 = 0
-        guard kiln_png_start(handle, &channels, &depth) == 0 else { throw failure() }
+        let fast = kiln_png_fast_shape(handle, &channels, &depth) == 1
+        if !fast { guard kiln_png_start(handle, &channels, &depth) == 0 else { throw failure() } }
+        /// Fills `dst`: the fast path, or libpng (also when the fast path declines: its
+        /// shapes are the ones libpng's transforms leave as they are, so `dst` fits).
+        func read(_ dst: UnsafeMutablePointer<UInt8>, rowBytes: Int) -> Bool {
+            if fast {
+                if kiln_png_fast_read(handle, dst) == 1 { return true }
+                var c: Int32 = 0, d: Int32 = 0
+                guard kiln_png_start(handle, &c, &d) == 0 else { return false }
+            }
+            return kiln_png_read_pixels(handle, dst, rowBytes) == 0
+        }
         let width = Int(info.width), height = Int(info.height), c = Int(channels)
         let background = options.alphaBackground
         let image: Image
         if depth == 16 {
             var ok = true
             let raw = [UInt16](unsafeUninitializedCapacity: width * height * c) { buffer, count in
-                ok = kiln_png_read_pixels(handle, UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), width * c * 2) == 0
+                ok = read(UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), rowBytes: width * c * 2)
                 count = ok ? buffer.count : 0
             }
             guard ok else { throw failure() }
@@ -33,14 +47,14 @@ enum PNGDecoder {
         } else {
             var ok = true
             let raw = [UInt8](unsafeUninitializedCapacity: width * height * c) { buffer, count in
-                ok = kiln_png_read_pixels(handle, buffer.baseAddress, width * c) == 0
+                ok = read(buffer.baseAddress!, rowBytes: width * c)
                 count = ok ? buffer.count : 0
             }
             guard ok else { throw failure() }
             let (samples, outC) = dropAlpha(raw, channels: c, background: background)
             image = Image(width: width, height: height, channels: outC, samples: .uint8(samples))
         }
-        // eXIf is read by now even when it follows IDAT (libpng read to IEND).
+        // eXIf is read by now even when it follows IDAT (both paths read to IEND).
         var exifLength = 0
         let orientation = kiln_png_exif(handle, &exifLength).map {
             ExifOrientation.read(tiff: UnsafeBufferPointer(start: $0, count: exifLength))

@@ -57,6 +57,16 @@ int kiln_png_read_header(kiln_png *p, kiln_png_info *info);
 int kiln_png_start(kiln_png *p, int *channels, int *bit_depth);
 /// Reads the whole image (all interlace passes) and the chunks after it up to IEND.
 int kiln_png_read_pixels(kiln_png *p, unsigned char *dst, size_t row_stride);
+/// The fast path's shape: 1 with the output channels and bit depth when the header read
+/// is one it takes (8- or 16-bit gray, gray+alpha, RGB or RGBA, not interlaced, no tRNS:
+/// the output kiln_png_start would give), else 0.
+int kiln_png_fast_shape(const kiln_png *p, int *channels, int *bit_depth);
+/// After kiln_png_read_header: inflates all IDAT data at once (libdeflate) and unfilters
+/// it into dst (rows of width*channels*bit_depth/8 bytes, 16-bit samples in host order),
+/// reading on to IEND. 1 when done; 0 when it declines (not its shape, a chunk cut short,
+/// a bad CRC, a stream that does not inflate to exactly the image, a bad filter byte), and
+/// then kiln_png_start + kiln_png_read_pixels continue from where libpng stopped.
+int kiln_png_fast_read(kiln_png *p, unsigned char *dst);
 /// The eXIf chunk (a bare TIFF structure), or NULL; valid until close.
 const unsigned char *kiln_png_exif(const kiln_png *p, size_t *length);
 const char *kiln_png_message(const kiln_png *p);
