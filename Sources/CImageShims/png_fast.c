@@ -171,11 +171,13 @@ int kiln_png_fast_shape(const kiln_png *p, int *channels, int *bit_depth) {
     return 1;
 }
 
-int kiln_png_fast_read(kiln_png *p, unsigned char *dst) {
+int kiln_png_fast_read(kiln_png *p, unsigned char *dst, size_t max_raw_bytes) {
     int channels = 0, depth = 0;
     if (!kiln_png_fast_shape(p, &channels, &depth)) return 0;
     size_t width = png_get_image_width(p->png, p->info), height = png_get_image_height(p->png, p->info);
     size_t bpp = (size_t)channels * (size_t)depth / 8, row = width * bpp;
+    // The inflated rows are a second copy of the image; libpng streams them instead.
+    if (height * (row + 1) > max_raw_bytes) return 0;
     kiln_png_stream stream = {0};
     if (!collect(p, &stream)) return 0;
     if (stream.exif && png_get_valid(p->png, p->info, PNG_INFO_eXIf)) {

@@ -5,6 +5,11 @@ import CImageShims
 /// fast path of png_fast.c (one libdeflate inflate, SIMD unfiltering); libpng reads the rest
 /// and every file the fast path declines.
 enum PNGDecoder {
+    /// Largest image (as inflated rows) the fast path takes: it holds them in full beside
+    /// the pixels, where libpng streams a row at a time. 32 MiB is a 3300×3300 RGB image;
+    /// the gain that matters is on the small images models take, not on the rare huge one.
+    static let fastPathMaxInflatedBytes = 32 << 20
+
     static func decode(
         _ bytes: UnsafeBufferPointer<UInt8>, limits: ImageLimits, options: DecodeOptions
     ) throws(ImageError) -> Image {
@@ -26,7 +31,7 @@ enum PNGDecoder {
         /// shapes are the ones libpng's transforms leave as they are, so `dst` fits).
         func read(_ dst: UnsafeMutablePointer<UInt8>, rowBytes: Int) -> Bool {
             if fast {
-                if kiln_png_fast_read(handle, dst) == 1 { return true }
+                if kiln_png_fast_read(handle, dst, fastPathMaxInflatedBytes) == 1 { return true }
                 var c: Int32 = 0, d: Int32 = 0
                 guard kiln_png_start(handle, &c, &d) == 0 else { return false }
             }

@@ -44,7 +44,7 @@ import Testing
         var info = kiln_png_info()
         #expect(kiln_png_read_header(handle, &info) == 0)
         var out = [UInt8](repeating: 0, count: 18)
-        #expect(kiln_png_fast_read(handle, &out) == 1)
+        #expect(kiln_png_fast_read(handle, &out, 1 << 20) == 1)
         var length = 0
         let found = try #require(kiln_png_exif(handle, &length))
         #expect(Array(UnsafeBufferPointer(start: found, count: length)) == exif)
@@ -71,6 +71,10 @@ import Testing
                 do { _ = try ImageDecoder.decode(png) } catch { #expect(error.message.contains(message), "\(name): \(error.message)") }
             }
         }
+        // Over the size cap (3 rows of 1 + 12 bytes inflate to 39 bytes): libpng streams it.
+        #expect(Self.decode(good, fast: true, cap: 39) != nil)
+        #expect(Self.decode(good, fast: true, cap: 38) == nil)
+        #expect(try ImageDecoder.decode(good).width == 4)
         // A missing IEND after complete image data: libpng reads on and gives its verdict.
         #expect(throws: ImageError.self) { try ImageDecoder.decode(cut) }
         // Shapes it never takes: palette, interlaced, tRNS, sub-byte depths.
@@ -87,7 +91,7 @@ import Testing
     }
 
     /// Decoded sample bytes through one path, or nil when it fails or (fast) declines.
-    static func decode(_ png: [UInt8], fast: Bool) -> [UInt8]? {
+    static func decode(_ png: [UInt8], fast: Bool, cap: Int = PNGDecoder.fastPathMaxInflatedBytes) -> [UInt8]? {
         png.withUnsafeBufferPointer { b -> [UInt8]? in
             guard let handle = kiln_png_open(b.baseAddress, b.count) else { return nil }
             defer { kiln_png_close(handle) }
@@ -97,7 +101,7 @@ import Testing
             guard (fast ? kiln_png_fast_shape(handle, &c, &d) == 1 : kiln_png_start(handle, &c, &d) == 0) else { return nil }
             let rowBytes = Int(info.width) * Int(c) * Int(d) / 8
             var out = [UInt8](repeating: 0, count: rowBytes * Int(info.height))
-            let ok = fast ? kiln_png_fast_read(handle, &out) == 1 : kiln_png_read_pixels(handle, &out, rowBytes) == 0
+            let ok = fast ? kiln_png_fast_read(handle, &out, cap) == 1 : kiln_png_read_pixels(handle, &out, rowBytes) == 0
             return ok ? out : nil
         }
     }

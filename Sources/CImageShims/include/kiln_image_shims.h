@@ -63,10 +63,11 @@ int kiln_png_read_pixels(kiln_png *p, unsigned char *dst, size_t row_stride);
 int kiln_png_fast_shape(const kiln_png *p, int *channels, int *bit_depth);
 /// After kiln_png_read_header: inflates all IDAT data at once (libdeflate) and unfilters
 /// it into dst (rows of width*channels*bit_depth/8 bytes, 16-bit samples in host order),
-/// reading on to IEND. 1 when done; 0 when it declines (not its shape, a chunk cut short,
+/// reading on to IEND. 1 when done; 0 when it declines (not its shape, inflated rows over
+/// max_raw_bytes (they are held in full next to dst), a chunk cut short,
 /// a bad CRC, a stream that does not inflate to exactly the image, a bad filter byte), and
 /// then kiln_png_start + kiln_png_read_pixels continue from where libpng stopped.
-int kiln_png_fast_read(kiln_png *p, unsigned char *dst);
+int kiln_png_fast_read(kiln_png *p, unsigned char *dst, size_t max_raw_bytes);
 /// The eXIf chunk (a bare TIFF structure), or NULL; valid until close.
 const unsigned char *kiln_png_exif(const kiln_png *p, size_t *length);
 const char *kiln_png_message(const kiln_png *p);
