@@ -95,6 +95,30 @@ import Testing
         #expect(answer["model"] == .string("fraud") && answer["version"] == .string("3"))
     }
 
+    /// The answer written straight into bytes is, byte for byte, the sorted-key text of the
+    /// same answer built as JSON objects (the single layout merges the header's members).
+    @Test func writtenAnswersEqualTheirObjectForm() {
+        let header = FraudAnswer.Header(model: "fraud \"v2\"", version: "7", review: 0.3, decline: 0.75)
+        let answers = [
+            FraudAnswer(id: .string("t\n1"), score: 0.912345, decision: .decline, reasons: [
+                .init(feature: "amount", value: .number(5000), contribution: 0.7),
+                .init(feature: "channel", value: .string("atm"), contribution: 1e-6),
+                .init(feature: "card_present", value: .bool(false), contribution: 0.25),
+            ]),
+            FraudAnswer(id: nil, score: 0, decision: .approve, reasons: []),
+            FraudAnswer(id: .number(42), score: 1, decision: .review, reasons: [.init(feature: "hour", value: .null, contribution: 0.5)]),
+        ]
+        let headerFields: [String: JSONValue] = ["model": .string(header.model), "version": .string(header.version), "thresholds": header.thresholds]
+        for a in answers {
+            var single: [UInt8] = []
+            a.write(to: &single, header: header)
+            #expect(single == JSONValue.object(a.fields.merging(headerFields) { x, _ in x }).jsonBytes)
+        }
+        var batch: [UInt8] = []
+        FraudAnswer.write(batch: answers, to: &batch, header: header)
+        #expect(batch == JSONValue.object(headerFields.merging(["results": .array(answers.map { .object($0.fields) })]) { x, _ in x }).jsonBytes)
+    }
+
     @Test(arguments: [
         (#"{"features": []}"#, "non-empty"),
         (#"{"features": [{"name": "a", "type": "numeric"}]}"#, "needs required: true or a default"),

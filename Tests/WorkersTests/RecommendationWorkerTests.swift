@@ -78,4 +78,22 @@ import Testing
             #expect(got == Array(want))
         }
     }
+
+    /// The answer written straight into bytes is, byte for byte, the sorted-key text of the
+    /// same answer built as a JSON object, with and without unknown items and escapes.
+    @Test func writtenAnswerEqualsItsObjectForm() {
+        let items = [
+            RecommendationAnswer.Item(itemID: "sku-1", score: 0.5, category: "tools"),
+            RecommendationAnswer.Item(itemID: "q\"2", score: -1.25e-7, category: "garden\n"),
+            RecommendationAnswer.Item(itemID: "3", score: 3, category: ""),
+        ]
+        for (list, unknown) in [(items, [String]()), ([], ["x", "y\\z"]), (items, ["gone"])] {
+            for strategy in [RecommendationAnswer.Strategy.personalized, .history, .popularity] {
+                let answer = RecommendationAnswer(items: list, strategy: strategy, unknownItems: unknown, model: "reco", version: "2")
+                var out: [UInt8] = []
+                answer.write(to: &out)
+                #expect(out == answer.json.jsonBytes)
+            }
+        }
+    }
 }

@@ -17,13 +17,13 @@ public struct FraudWorker: Worker {
     let maxReasons: Int
     let inputCount: Int
     let model: WorkerModel
-    /// The specs feeding the numeric and the categorical input, in column order.
-    let numeric: [FeatureSpec]
-    let categorical: [FeatureSpec]
     /// Feature `f`'s column in its input (numeric or categorical).
     let columns: [Int]
-    /// Field names a record may carry: the features and `id`.
-    let known: Set<String>
+    /// Field names a record may carry: each feature's index, and `id` (-1).
+    let slots: [String: Int]
+    /// The feature behind each column of the numeric and the categorical input.
+    let numericFeatures: [Int]
+    let categoricalFeatures: [Int]
 
     public init(model: WorkerModel) throws(WorkerError) {
         self.model = model
@@ -38,8 +38,6 @@ public struct FraudWorker: Worker {
         }
         guard Set(specs.map(\.name)).count == specs.count else { throw .config("parameters.features has duplicate names") }
         features = specs
-        numeric = specs.filter { $0.kind != .categorical }
-        categorical = specs.filter { $0.kind == .categorical }
         var seen = (numeric: 0, categorical: 0)
         columns = specs.map { spec in
             if spec.kind == .categorical {
@@ -49,7 +47,9 @@ public struct FraudWorker: Worker {
             defer { seen.numeric += 1 }
             return seen.numeric
         }
-        known = Set(specs.map(\.name)).union(["id"])
+        slots = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.name, $0) } + [("id", -1)])
+        numericFeatures = specs.indices.filter { specs[$0].kind != .categorical }
+        categoricalFeatures = specs.indices.filter { specs[$0].kind == .categorical }
         let names = try p.nested("inputs")
         numericInput = try model.input(try names.string("numeric"), .float32)
         categoricalInput = try model.input(try names.string("categorical"), .int64)
@@ -90,29 +90,36 @@ public struct FraudWorker: Worker {
         guard !records.isEmpty else { throw .bad("'records' is empty") }
         let limit = min(maxRecords, model.maxRows / rowsPerRecord)
         guard records.count <= limit else { throw .request(status: 413, "\(records.count) records exceed the limit of \(limit) per request") }
-        let numericSpecs = numeric, categoricalSpecs = categorical
         let rows = records.count * rowsPerRecord
-        let num = Tensor(shape: Shape([rows, numericSpecs.count]), dtype: .float32)
-        let cat = Tensor(shape: Shape([rows, categoricalSpecs.count]), dtype: .int64)
+        let num = Tensor(shape: Shape([rows, numericFeatures.count]), dtype: .float32)
+        let cat = Tensor(shape: Shape([rows, categoricalFeatures.count]), dtype: .int64)
         let np = num.floatPointer, cp = cat.rawPointer.assumingMemoryBound(to: Int64.self)
+        // One pass over each record's fields finds every feature's value and any unknown
+        // field (one hash per field; a lookup per feature and a membership test per field
+        // were two, and this runs for every record).
+        var values = [JSONValue?](repeating: nil, count: features.count)
+        var nv = [Float](repeating: 0, count: numericFeatures.count), cv = [Int64](repeating: 0, count: categoricalFeatures.count)
         for (r, record) in records.enumerated() {
-            if record.keys.contains(where: { !known.contains($0) }), let unknown = record.keys.sorted().first(where: { !known.contains($0) }) {
-                throw .bad("record \(r): unknown field '\(unknown)'; known fields: \(features.map(\.name).joined(separator: ", "))")
+            for j in values.indices { values[j] = nil }
+            for (key, value) in record {
+                guard let slot = slots[key] else {
+                    let unknown = record.keys.sorted().first { slots[$0] == nil }!
+                    throw .bad("record \(r): unknown field '\(unknown)'; known fields: \(features.map(\.name).joined(separator: ", "))")
+                }
+                if slot >= 0 { values[slot] = value }
             }
-            var nv: [Float] = [], cv: [Int64] = []
-            for spec in numericSpecs { nv.append(Float(try spec.encode(record[spec.name], record: r))) }
-            for spec in categoricalSpecs { cv.append(Int64(try spec.encode(record[spec.name], record: r))) }
+            for (j, f) in numericFeatures.enumerated() { nv[j] = Float(try features[f].encode(values[f], record: r)) }
+            for (j, f) in categoricalFeatures.enumerated() { cv[j] = Int64(try features[f].encode(values[f], record: r)) }
             // Row 0: the record; row 1 + f: feature f replaced by its neutral value.
             for k in 0..<rowsPerRecord {
                 let row = r * rowsPerRecord + k
                 for (j, x) in nv.enumerated() { np[row * nv.count + j] = x }
                 for (j, x) in cv.enumerated() { cp[row * cv.count + j] = x }
                 guard k > 0 else { continue }
-                let f = features[k - 1]
-                if f.kind == .categorical {
-                    cp[row * cv.count + columns[k - 1]] = Int64(f.neutral)
+                if features[k - 1].kind == .categorical {
+                    cp[row * cv.count + columns[k - 1]] = Int64(features[k - 1].neutral)
                 } else {
-                    np[row * nv.count + columns[k - 1]] = Float(f.neutral)
+                    np[row * nv.count + columns[k - 1]] = Float(features[k - 1].neutral)
                 }
             }
         }
@@ -139,32 +146,34 @@ public struct FraudWorker: Worker {
     public func finish(_ prepared: PreparedRequest, outputs: [Tensor]) throws(WorkerError) -> [UInt8] {
         guard let context = prepared.context as? Context else { throw .config("fraud worker lost its request context") }
         let scores = outputs[outputIndex].floats
-        var results: [[String: JSONValue]] = []
+        var answers: [FraudAnswer] = []
+        answers.reserveCapacity(context.records.count)
         for (r, record) in context.records.enumerated() {
             let base = Double(scores[r * rowsPerRecord])
-            var reasons: [(String, Double)] = []
-            for (f, spec) in features.enumerated() {
+            var reasons: [(feature: Int, contribution: Double)] = []
+            for f in features.indices {
                 let contribution = base - Double(scores[r * rowsPerRecord + 1 + f])
-                if contribution > 0.001 { reasons.append((spec.name, contribution)) }
+                if contribution > 0.001 { reasons.append((f, contribution)) }
             }
-            reasons.sort { $0.1 > $1.1 }
+            reasons.sort { $0.contribution > $1.contribution }
             let decision: FraudAnswer.Decision = base >= decline ? .decline : base >= review ? .review : .approve
-            results.append(
+            answers.append(
                 FraudAnswer(
                     id: record["id"], score: Self.round(base), decision: decision,
-                    reasons: reasons.prefix(maxReasons).map { FraudAnswer.Reason(feature: $0, value: record[$0] ?? .null, contribution: Self.round($1)) }
-                ).fields)
+                    reasons: reasons.prefix(maxReasons).map {
+                        let name = features[$0.feature].name
+                        return FraudAnswer.Reason(feature: name, value: record[name] ?? .null, contribution: Self.round($0.contribution))
+                    }))
         }
-        var answer: [String: JSONValue] = [
-            "model": .string(model.name), "version": .string(String(model.version)),
-            "thresholds": .object(["review": .number(review), "decline": .number(decline)]),
-        ]
+        let header = FraudAnswer.Header(model: model.name, version: String(model.version), review: review, decline: decline)
+        var out: [UInt8] = []
+        out.reserveCapacity(160 * answers.count + 96)
         if context.single {
-            for (k, v) in results[0] { answer[k] = v }
+            answers[0].write(to: &out, header: header)
         } else {
-            answer["results"] = .array(results.map(JSONValue.object))
+            FraudAnswer.write(batch: answers, to: &out, header: header)
         }
-        return JSONValue.object(answer).jsonBytes
+        return out
     }
 
     static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }

@@ -116,6 +116,9 @@ public struct RecommendationWorker: Worker {
         let answer = RecommendationAnswer(
             items: picked.map { RecommendationAnswer.Item(itemID: catalogue.ids[$0], score: FraudWorker.round(Double($1)), category: catalogue.categories[$0]) },
             strategy: c.strategy, unknownItems: c.unknownItems, model: model.name, version: String(model.version))
-        return answer.json.jsonBytes
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + 80 * answer.items.count)
+        answer.write(to: &out)
+        return out
     }
 }
