@@ -6,13 +6,18 @@ extension JSONCursor {
         guard peek == UInt8(ascii: "\"") else { throw fail("expected a string") }
         pos += 1
         let start = pos
+        var high: UInt8 = 0
         while pos < count {
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
-                let s = try validated(UnsafeBufferPointer(start: base + start, count: pos - start))
+                let text = UnsafeBufferPointer(start: base + start, count: pos - start)
+                // ASCII is valid UTF-8 as it stands; the generic validating initialiser looks up
+                // type metadata on every call.
+                let s = high < 0x80 ? String(decoding: text, as: UTF8.self) : try validated(text)
                 pos += 1
                 return s
             }
+            high |= c
             if c == UInt8(ascii: "\\") { break }
             // §7: control characters must be escaped.
             guard c >= 0x20 else { throw fail("control character in string") }
