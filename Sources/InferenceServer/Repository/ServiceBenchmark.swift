@@ -1,4 +1,6 @@
 import Foundation
+import HTTPServer
+import Prometheus
 import TensorEngine
 import Workers
 
@@ -32,8 +34,9 @@ public enum ServiceBenchmark {
         }
     }
 
-    /// A model folder loaded the way the server loads it: `config.json`, the highest version
-    /// its policy selects, the plans and the worker of its `kind`.
+    /// A model folder loaded as the server loads it (a `ServedVersion`): `config.json`, the
+    /// highest version its policy selects, its plans and the worker of its `kind`, with
+    /// `threads` standing for the server's cores.
     public struct Service: Sendable {
         public let name: String
         public let version: Int
@@ -51,33 +54,21 @@ public enum ServiceBenchmark {
                 throw RepositoryError(model: name, "no config.json in '\(folder)': a service benchmark needs the model's kind and parameters")
             }
             let config = try ModelConfig.parse(Array(data), folderName: name)
-            guard let v = config.versionPolicy.select(from: Array(source.versions.keys)).max() else {
+            guard let v = config.versionPolicy.select(from: Array(source.versions.keys)).max(), let stamp = source.versions[v] else {
                 throw RepositoryError(model: name, "no version folder with a model.kiln")
             }
-            let graph: GraphModel
-            do {
-                graph = try GraphModel(file: try KilnFile.open(path: "\(trimmed)/\(v)/\(RepositoryScanner.modelFile)"))
-                let batchable = graph.inputs.allSatisfy(\.hasDynamicBatch)
-                plans = try PlanCache(graph: graph, maxRows: batchable ? config.maxBatchSize : 1, threads: threads)
-            } catch {
-                throw RepositoryError(model: name, "version \(v): \(error)")
-            }
-            let made: (any Worker)?
-            do throws(WorkerError) {
-                made = try WorkerFactory.make(
-                    kind: config.kind,
-                    model: WorkerModel(
-                        name: name, version: v, inputs: graph.inputs, outputs: graph.outputs, maxRows: plans.maxRows,
-                        folder: trimmed, parameters: config.parameters))
-            } catch {
-                throw RepositoryError(model: name, "\(config.kind) worker: \(error)")
-            }
-            guard let made else {
+            let environment = ServedVersion.Environment(
+                budget: CoreBudget(cores: threads), pool: ComputePool(threads: 1), registry: PrometheusCollectorRegistry(), cores: threads)
+            let served = try ServedVersion(
+                name: name, version: v, path: "\(trimmed)/\(v)/\(RepositoryScanner.modelFile)", config: config, stamp: stamp,
+                environment: environment)
+            guard let worker = served.worker else {
                 throw RepositoryError(model: name, "a \(config.kind) model has no worker to benchmark; use `kiln bench` on its .kiln file")
             }
-            worker = made
             self.name = name
             version = v
+            self.worker = worker
+            plans = served.scheduler.plans
         }
     }
 
