@@ -90,6 +90,33 @@ import Testing
         }
     }
 
+    /// Damaged files, byte flips anywhere after the signature and cuts at any length: every
+    /// byte there is a chunk's length, type, data or CRC, so the fast path must take none of
+    /// them (had it taken one, libpng would have to read the same pixels), and neither path
+    /// may crash; libpng decides each.
+    @Test func damagedFilesNeverCrashAndBothPathsAgree() throws {
+        var rng = SeededGenerator(seed: 9)
+        let samples = (0..<(23 * 9 * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let good = PNGWriter(width: 23, height: 9, color: 2, depth: 8).file(
+            samples: samples, filters: [0, 1, 2, 3, 4, 4, 3, 2, 1], idatChunks: 2, exifAfterIDAT: [0x49, 0x49, 42, 0, 8, 0, 0, 0, 0, 0])
+        #expect(Self.decode(good, fast: true) == samples)
+        var taken = 0
+        for trial in 0..<600 {
+            var png = good
+            if trial % 3 == 0 {
+                png = Array(png.prefix(Int(rng.next() % UInt64(png.count))))
+            } else {
+                for _ in 0..<(1 + trial % 4) { png[8 + Int(rng.next() % UInt64(png.count - 8))] ^= UInt8(1 << (rng.next() % 8)) }
+            }
+            if let fast = Self.decode(png, fast: true) {
+                taken += 1
+                #expect(Self.decode(png, fast: false) == fast, "trial \(trial)")
+            }
+            if let image = try? ImageDecoder.decode(png) { #expect(image.width * image.height == 23 * 9) }
+        }
+        #expect(taken == 0)
+    }
+
     /// Decoded sample bytes through one path, or nil when it fails or (fast) declines.
     static func decode(_ png: [UInt8], fast: Bool, cap: Int = PNGDecoder.fastPathMaxInflatedBytes) -> [UInt8]? {
         png.withUnsafeBufferPointer { b -> [UInt8]? in
