@@ -48,20 +48,21 @@ enum Resampler {
         let ow = k.outSize
         let weights = k.fixedPointWeights
         let lanes = c == 3 ? 16 * rgbBlockRows : 4 * grayBlockRows
-        // Widened source pixels for the row blocks, `stride` zero pixels past the row end.
-        let wide = UnsafeMutableRawPointer.allocate(byteCount: (width + k.stride) * lanes, alignment: 64)
+        // Widened source pixels for the row blocks.
+        let wide = UnsafeMutableRawPointer.allocate(byteCount: max(width, 1) * lanes, alignment: 64)
         defer { wide.deallocate() }
-        (wide + width * lanes).initializeMemory(as: UInt8.self, repeating: 0, count: k.stride * lanes)
         return [UInt8](unsafeUninitializedCapacity: ow * height * c) { dst, n in
             src.withUnsafeBufferPointer { sb in
                 weights.withUnsafeBufferPointer { wb in
                     k.first.withUnsafeBufferPointer { fb in
-                        let s = sb.baseAddress!, d = dst.baseAddress!
-                        let taps = Taps(first: fb.baseAddress!, weights: wb.baseAddress!, stride: k.stride, outWidth: ow)
-                        switch c {
-                        case 3: horizontalRGB(s, d, width: width, height: height, taps: taps, wide: wide)
-                        case 1: horizontalGray(s, d, width: width, height: height, taps: taps, wide: wide)
-                        default: horizontalAny(s, d, width: width, height: height, channels: c, kernel: k, taps: taps)
+                        k.count.withUnsafeBufferPointer { cb in
+                            let s = sb.baseAddress!, d = dst.baseAddress!
+                            let taps = Taps(first: fb.baseAddress!, count: cb.baseAddress!, weights: wb.baseAddress!, stride: k.stride, outWidth: ow)
+                            switch c {
+                            case 3: horizontalRGB(s, d, width: width, height: height, taps: taps, wide: wide)
+                            case 1: horizontalGray(s, d, width: width, height: height, taps: taps, wide: wide)
+                            default: horizontalAny(s, d, width: width, height: height, channels: c, taps: taps)
+                            }
                         }
                     }
                 }
@@ -72,8 +73,7 @@ enum Resampler {
 
     /// Any channel count, a pixel and a channel at a time.
     static func horizontalAny(
-        _ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt8>, width: Int, height: Int, channels c: Int,
-        kernel k: ResampleKernel, taps: Taps
+        _ s: UnsafePointer<UInt8>, _ d: UnsafeMutablePointer<UInt8>, width: Int, height: Int, channels c: Int, taps: Taps
     ) {
         let half = Int32(1) << Int32(ResampleKernel.precisionBits - 1)
         for y in 0..<height {
@@ -84,7 +84,7 @@ enum Resampler {
                 let w = taps.weights + x * taps.stride
                 for ch in 0..<c {
                     var sum = half
-                    for t in 0..<k.count[x] { sum &+= Int32(p[t * c + ch]) &* w[t] }
+                    for t in 0..<taps.count[x] { sum &+= Int32(p[t * c + ch]) &* w[t] }
                     drow[x * c + ch] = clip8(sum)
                 }
             }

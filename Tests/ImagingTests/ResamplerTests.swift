@@ -45,8 +45,8 @@ import TensorEngine
         #expect(zip(a, b).allSatisfy { abs(Float($0) - $1) <= 1.0 })
     }
 
-    /// The row-block passes (4 RGB rows or 8 gray rows per SIMD vector, all `stride` taps per
-    /// pixel) against the plain pixel-by-pixel loop, bit for bit: heights that are and are
+    /// The row-block passes (4 RGB rows or 8 gray rows per SIMD vector) against the plain
+    /// pixel-by-pixel loop, bit for bit: heights that are and are
     /// not multiples of the block, 1-pixel rows and columns, shrinking by large factors (wide
     /// windows) and enlarging.
     @Test(arguments: [1, 3])
@@ -62,8 +62,10 @@ import TensorEngine
             let plain = [UInt8](unsafeUninitializedCapacity: outWidth * height * c) { out, n in
                 weights.withUnsafeBufferPointer { w in
                     k.first.withUnsafeBufferPointer { f in
-                        let taps = Resampler.Taps(first: f.baseAddress!, weights: w.baseAddress!, stride: k.stride, outWidth: outWidth)
-                        Resampler.horizontalAny(src, out.baseAddress!, width: width, height: height, channels: c, kernel: k, taps: taps)
+                        k.count.withUnsafeBufferPointer { n in
+                            let taps = Resampler.Taps(first: f.baseAddress!, count: n.baseAddress!, weights: w.baseAddress!, stride: k.stride, outWidth: outWidth)
+                            Resampler.horizontalAny(src, out.baseAddress!, width: width, height: height, channels: c, taps: taps)
+                        }
                     }
                 }
                 n = outWidth * height * c
