@@ -7,12 +7,15 @@ extension BenchCommand {
     func runService(threads: [Int]) throws {
         // The server's malloc settings, so the stages allocate the way they do when serving.
         _ = Application.keepFreedMemory()
+        let bodies = try samples.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the sample '\(path)'") }
+            return Array(data)
+        }
         for t in threads {
             let service = try ServiceBenchmark.Service(folder: model, threads: t)
             if !json { print("model \(service.name) version \(service.version), threads \(t)") }
-            for path in samples {
-                guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read the sample '\(path)'") }
-                let r = try ServiceBenchmark.run(service, body: Array(data), contentType: Self.contentType(of: path), iterations: iterations)
+            for (path, body) in zip(samples, bodies) {
+                let r = try ServiceBenchmark.run(service, body: body, contentType: Self.contentType(of: path), iterations: iterations)
                 let file = String(path.split(separator: "/").last ?? "")
                 if json {
                     print(#"{"sample": "\#(file)", "threads": \#(t), "rows": \#(r.rows), "prepare_p50_ms": \#(r.prepare.p50), "model_p50_ms": \#(r.model.p50), "finish_p50_ms": \#(r.finish.p50), "outside_share": \#(r.outsideShare)}"#)

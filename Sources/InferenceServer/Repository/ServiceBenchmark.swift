@@ -27,9 +27,8 @@ public enum ServiceBenchmark {
 
         init(_ nanos: [UInt64]) {
             let sorted = nanos.sorted()
-            func at(_ p: Double) -> Double { Double(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]) / 1e6 }
-            p50 = at(0.5)
-            p99 = at(0.99)
+            p50 = Double(PlanBenchmark.percentile(sorted, 0.5)) / 1e6
+            p99 = Double(PlanBenchmark.percentile(sorted, 0.99)) / 1e6
             mean = Double(sorted.reduce(0, +)) / Double(sorted.count) / 1e6
         }
     }

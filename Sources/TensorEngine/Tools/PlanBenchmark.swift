@@ -30,11 +30,15 @@ public enum PlanBenchmark {
             times.append(now() - start)
         }
         times.sort()
-        func percentile(_ p: Double) -> Double { times[min(times.count - 1, Int((Double(times.count) * p).rounded(.up)) - 1)] }
         let mean = times.reduce(0, +) / Double(times.count)
         return Result(
-            batch: plan.batch, threads: plan.threads, p50Milliseconds: percentile(0.5) * 1000, p99Milliseconds: percentile(0.99) * 1000,
-            samplesPerSecond: Double(plan.batch) / mean)
+            batch: plan.batch, threads: plan.threads, p50Milliseconds: percentile(times, 0.5) * 1000,
+            p99Milliseconds: percentile(times, 0.99) * 1000, samplesPerSecond: Double(plan.batch) / mean)
+    }
+
+    /// The nearest-rank percentile `p` (0 < p ≤ 1) of ascending, non-empty `sorted`.
+    public static func percentile<T>(_ sorted: [T], _ p: Double) -> T {
+        sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
     }
 
     /// The `top` slowest steps over `iterations` runs: step index, summary, mean milliseconds
