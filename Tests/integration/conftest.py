@@ -150,8 +150,10 @@ def _listening_port(obj: dict) -> int | None:
 
 def launch(config: dict | None, *, env: dict | None = None, args: list[str] | None = None,
            port_flag: bool = True, host_flag: bool = True, wait: bool = True, tmpdir: str | None = None,
-           host: str = "127.0.0.1", raw_config: str | None = None, config_flag: bool = True) -> Server:
-    """Start `kiln serve`; if wait, block until its "listening" line and return the Server."""
+           host: str = "127.0.0.1", raw_config: str | None = None, config_flag: bool = True,
+           preexec_fn=None) -> Server:
+    """Start `kiln serve`; if wait, block until its "listening" line and return the Server.
+    `preexec_fn` runs in the child before exec (e.g. to lower its RLIMIT_NOFILE)."""
     binary = kiln_bin()
     tmpdir = tmpdir or tempfile.mkdtemp(prefix="kiln-it-")
     config_path = os.path.join(tmpdir, "config.json")
@@ -178,7 +180,7 @@ def launch(config: dict | None, *, env: dict | None = None, args: list[str] | No
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("KILN_")}
     full_env.update(env or {})
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=full_env)
+                            stderr=subprocess.PIPE, env=full_env, preexec_fn=preexec_fn)
     lines: list[str] = []
     srv = Server(host, 0, proc, lines, config or {}, config_path)
     t = threading.Thread(target=_reader, args=(proc, lines, srv._cond), daemon=True)
