@@ -72,3 +72,36 @@ int kiln_keep_freed_memory(long mmap_threshold, long trim_threshold, int arena_m
     return 0;
 #endif
 }
+
+#include <sys/epoll.h>
+
+int kiln_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int kiln_epoll_control(int epfd, int op, int fd, unsigned int events, unsigned long long token) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = events;
+    ev.data.u64 = token;
+    int ops[3] = {EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL};
+    if (op < 0 || op > 2) {
+        errno = EINVAL;
+        return -1;
+    }
+    return epoll_ctl(epfd, ops[op], fd, &ev);
+}
+
+int kiln_epoll_poll(int epfd, struct kiln_epoll_report *reports, int capacity) {
+    struct epoll_event events[256];
+    if (capacity > 256) capacity = 256;
+    int n;
+    do {
+        n = epoll_wait(epfd, events, capacity, 0);
+    } while (n < 0 && errno == EINTR);
+    for (int i = 0; i < n; i++) {
+        reports[i].token = events[i].data.u64;
+        reports[i].events = events[i].events;
+    }
+    return n;
+}

@@ -1,9 +1,10 @@
+import CSystemShims
 import Dispatch
 import HTTPCore
 
-/// One serial queue servicing a share of the connections: their read/write sources, a
-/// periodic deadline sweep, a read buffer and the cached Date. Everything here is
-/// touched only on `queue`, so connections need no locks.
+/// One serial queue servicing a share of the connections: their readiness (one epoll
+/// set, watched by one Dispatch source), a periodic deadline sweep, a read buffer and the
+/// cached Date. Everything here is touched only on `queue`, so connections need no locks.
 final class EventLoop: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
@@ -13,6 +14,9 @@ final class EventLoop: @unchecked Sendable {
     private var dateSecond = -1
     private var dateBytes: [UInt8] = []
     private var timer: DispatchSourceTimer?
+    private(set) var readiness: ReadinessSet?
+    private var readinessSource: DispatchSourceRead?
+    private let reports = UnsafeMutableBufferPointer<kiln_epoll_report>.allocate(capacity: 256)
     private var requestCounter: UInt64 = 0
     private let requestIDPrefix: String
 
@@ -26,7 +30,14 @@ final class EventLoop: @unchecked Sendable {
         self.requestIDPrefix = requestIDPrefix + String(index, radix: 16) + "-"
     }
 
-    func start() {
+    func start() throws(SocketError) {
+        let set = try ReadinessSet()
+        readiness = set
+        let source = DispatchSource.makeReadSource(fileDescriptor: set.fd, queue: queue)
+        source.setEventHandler { [unowned self] in drainReadiness() }
+        source.setCancelHandler { set.close() }
+        readinessSource = source
+        source.resume()
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + EventLoop.sweepInterval, repeating: EventLoop.sweepInterval, leeway: .milliseconds(20))
         timer.setEventHandler { [unowned self] in sweep() }
@@ -37,10 +48,29 @@ final class EventLoop: @unchecked Sendable {
     func stop() {
         timer?.cancel()
         timer = nil
+        readinessSource?.cancel()
+        readinessSource = nil
     }
 
     func add(_ connection: Connection) { connections[connection.id] = connection }
     func remove(_ connection: Connection) { connections[connection.id] = nil }
+
+    /// Hands each ready connection its report. A report for a connection closed earlier
+    /// in the same batch finds no entry (tokens are connection ids, never reused, unlike
+    /// descriptor numbers) and is dropped. A few batches per wake-up at most, so the
+    /// sweep and handler completions queued here interleave; level triggering reports
+    /// whatever is left on the next wake-up.
+    private func drainReadiness() {
+        guard let readiness else { return }
+        for _ in 0..<4 {
+            let count = readiness.poll(into: reports)
+            for i in 0..<count {
+                let report = ReadinessSet.Report(token: Int(reports[i].token), events: reports[i].events)
+                connections[report.token]?.handle(report)
+            }
+            if count < reports.count { return }
+        }
+    }
 
     /// The IMF-fixdate for the current second, formatted at most once a second.
     func date() -> [UInt8] {

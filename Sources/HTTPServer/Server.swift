@@ -16,7 +16,10 @@ public final class Server: @unchecked Sendable {
     private let acceptQueue = DispatchQueue(label: "kiln.accept", qos: .userInitiated)
     private var listenFD: Int32 = -1
     private var acceptSource: DispatchSourceRead?
-    private var acceptSuspended = false  // acceptQueue only
+    // acceptQueue only: the accept source is suspended while either pause holds.
+    private var pausedAtLimit = false
+    private var pausedAfterFailure = false
+    private var acceptBackoff = AcceptBackoff()
     private var nextLoop = 0
     private var nextConnectionID = 0
     private let openConnections = Atomic<Int>(0)
@@ -45,10 +48,16 @@ public final class Server: @unchecked Sendable {
     /// Binds and starts accepting. Throws a `SocketError` naming the failed call.
     public func start() throws(SocketError) {
         Socket.ignoreSIGPIPE()
-        let (fd, boundPort) = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        for loop in loops { try loop.start() }
+        let fd: Int32, boundPort: Int
+        do {
+            (fd, boundPort) = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        } catch {
+            loops.forEach { $0.stop() }
+            throw error
+        }
         listenFD = fd
         port = boundPort
-        loops.forEach { $0.start() }
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
         source.setEventHandler { [unowned self] in acceptPending() }
         source.setCancelHandler { Socket.close(fd) }
@@ -60,9 +69,8 @@ public final class Server: @unchecked Sendable {
         // Bounded per event so one busy listener cannot starve the limit check.
         for _ in 0..<64 {
             if openConnections.load(ordering: .relaxed) >= configuration.maxConnections {
-                if !acceptSuspended {
-                    acceptSuspended = true
-                    acceptSource?.suspend()
+                if !pausedAtLimit {
+                    setAcceptPaused { pausedAtLimit = true }
                     logger.info("connection limit reached; accepting paused", metadata: ["max_connections": "\(configuration.maxConnections)"])
                 }
                 return
@@ -79,22 +87,45 @@ public final class Server: @unchecked Sendable {
             case .wouldBlock:
                 return
             case .failed(let error):
-                // EMFILE and friends: log and retry on the next readiness event.
-                logger.warning("accept failed", metadata: ["error": "\(error)"])
-                return
+                return acceptFailed(error)
             }
         }
     }
 
-    /// Called by a connection once its descriptor is closed.
+    /// EMFILE and friends leave the listener readable: pause instead of spinning, and
+    /// log once per interval (`AcceptBackoff`). Waiting clients stay in the backlog.
+    private func acceptFailed(_ error: SocketError) {
+        if let count = acceptBackoff.failed(now: Socket.monotonicNanos()) {
+            logger.warning(
+                "accept failed; accepting paused briefly",
+                metadata: ["error": "\(error)", "failures": .stringConvertible(count), "open_connections": .stringConvertible(connectionCount)])
+        }
+        setAcceptPaused { pausedAfterFailure = true }
+        acceptQueue.asyncAfter(deadline: .now() + .nanoseconds(Int(AcceptBackoff.pauseNanos))) { [self] in
+            setAcceptPaused { pausedAfterFailure = false }
+        }
+    }
+
+    /// Applies a change to the pause flags, suspending or resuming the accept source when
+    /// the change pauses or frees it (Dispatch counts suspensions, so each happens once).
+    private func setAcceptPaused(_ change: () -> Void) {
+        let wasPaused = pausedAtLimit || pausedAfterFailure
+        change()
+        let paused = pausedAtLimit || pausedAfterFailure
+        guard let source = acceptSource, paused != wasPaused else { return }
+        if paused { source.suspend() } else { source.resume() }
+    }
+
+    /// Called by a connection once its descriptor is closed: a descriptor and a slot are free.
     func connectionClosed() {
         let remaining = openConnections.subtract(1, ordering: .relaxed).newValue
         observer?.connectionClosed()
         if remaining < configuration.maxConnections {
             acceptQueue.async { [self] in
-                if acceptSuspended && !isShuttingDown {
-                    acceptSuspended = false
-                    acceptSource?.resume()
+                guard !isShuttingDown else { return }
+                setAcceptPaused {
+                    pausedAtLimit = false
+                    pausedAfterFailure = false
                 }
             }
         }
@@ -106,7 +137,10 @@ public final class Server: @unchecked Sendable {
     public func shutdown(grace: Double, completion: @escaping @Sendable (_ forced: Int) -> Void) {
         guard !shuttingDown.exchange(true, ordering: .relaxed) else { return }
         acceptQueue.sync {
-            if acceptSuspended { acceptSource?.resume() }
+            setAcceptPaused {
+                pausedAtLimit = false
+                pausedAfterFailure = false
+            }
             acceptSource?.cancel()
             acceptSource = nil
         }

@@ -23,3 +23,30 @@ int kiln_cpu_has_avx2_fma(void);
 /// at most `arena_max` malloc arenas (when > 0 and MALLOC_ARENA_MAX is not set), since each
 /// keeps its own freed memory. Returns 1 if glibc accepted every setting (0 elsewhere).
 int kiln_keep_freed_memory(long mmap_threshold, long trim_threshold, int arena_max);
+
+/// One readiness report from `kiln_epoll_wait`: the caller's token and the epoll event
+/// bits. glibc declares `struct epoll_event` packed on x86-64, which Swift cannot lay out
+/// reliably, so events cross into Swift through this plain struct instead.
+struct kiln_epoll_report {
+    unsigned long long token;
+    unsigned int events;
+};
+
+/// Event bits, re-exported because Swift does not import the EPOLL* enum as plain ints.
+enum {
+    KILN_EPOLLIN = 0x001,
+    KILN_EPOLLOUT = 0x004,
+    KILN_EPOLLERR = 0x008,
+    KILN_EPOLLHUP = 0x010,
+};
+
+/// epoll_create1(EPOLL_CLOEXEC). Returns the descriptor, or -1 with errno.
+int kiln_epoll_create(void);
+
+/// epoll_ctl ADD (op 0), MOD (op 1) or DEL (op 2) of `fd` with level-triggered `events`
+/// and `token` handed back with each report. Returns 0, or -1 with errno.
+int kiln_epoll_control(int epfd, int op, int fd, unsigned int events, unsigned long long token);
+
+/// epoll_wait without blocking: fills at most `capacity` reports. Returns their count
+/// (0 when nothing is ready), or -1 with errno.
+int kiln_epoll_poll(int epfd, struct kiln_epoll_report *reports, int capacity);

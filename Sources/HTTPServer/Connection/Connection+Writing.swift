@@ -33,24 +33,16 @@ extension Connection {
     }
 
     private func armWrite() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [unowned self] in flush() }
-            source.setCancelHandler { [self] in sourceCancelled() }
-            writeSource = source
-            liveSources += 1
+        if !writeArmed {
             writeArmed = true
-            source.resume()
-        } else if !writeArmed {
-            writeArmed = true
-            writeSource?.resume()
+            updateInterest()
         }
     }
 
     private func disarmWrite() {
         if writeArmed {
             writeArmed = false
-            writeSource?.suspend()
+            updateInterest()
         }
     }
 
@@ -64,32 +56,23 @@ extension Connection {
             closeNow()
         } else if readSuspended {
             readSuspended = false
-            readSource?.resume()
+            updateInterest()
         }
     }
 
     /// Closes at once. `abort` sends RST instead of FIN (for clients that stopped reading).
+    /// Everything happens here, on the loop's queue: the socket leaves the readiness set
+    /// before its number is released, and reports already fetched for it find no entry.
     func closeNow(abort: Bool = false) {
         guard !closed else { return }
         closed = true
         current?.cancellation?.cancel()
         if abort { Socket.abort(fd) }
-        if readSuspended { readSource?.resume() }
-        readSource?.cancel()
-        if let writeSource {
-            if !writeArmed { writeSource.resume() }
-            writeSource.cancel()
-        }
-        loop.remove(self)
-    }
-
-    /// Dispatch requires the descriptor to stay open until every source on it is cancelled.
-    func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 {
-            Socket.close(fd)
-            readSource = nil
-            writeSource = nil
+        loop.readiness?.remove(fd)
+        watched = []
+        Socket.close(fd)
+        withExtendedLifetime(self) {
+            loop.remove(self)
             server.connectionClosed()
         }
     }

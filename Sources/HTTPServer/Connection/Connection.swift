@@ -1,5 +1,8 @@
 import Dispatch
 import HTTPCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One client socket. It carries out what the parser and `ConnectionStateMachine`
 /// decide: reads into the parser, hands complete requests to handlers, writes
@@ -15,11 +18,12 @@ final class Connection: @unchecked Sendable {
     var inboundStart = 0
     var outbound: [UInt8] = []
     var outboundStart = 0
-    var readSource: DispatchSourceRead?
-    var writeSource: DispatchSourceWrite?
+    /// Reading is paused (peer EOF, or a pipelined backlog while a handler works).
     var readSuspended = false
+    /// The socket was full: wait for it to become writable.
     var writeArmed = false
-    var liveSources = 0
+    /// What the loop's readiness set watches for now.
+    var watched: ReadinessSet.Interest = []
     var peerEOF = false
     var lingering = false
     var closed = false
@@ -49,13 +53,32 @@ final class Connection: @unchecked Sendable {
 
     func start() {
         loop.add(self)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        source.setEventHandler { [unowned self] in onReadable() }
-        source.setCancelHandler { [self] in sourceCancelled() }
-        readSource = source
-        liveSources += 1
-        source.resume()
+        guard let readiness = loop.readiness, readiness.add(fd, token: id, interest: .read) else {
+            server.logger.warning("connection dropped: epoll_ctl refused the socket", metadata: ["errno": "\(errno)"])
+            return closeNow()
+        }
+        watched = .read
         if server.isShuttingDown { beginShutdown() }
+    }
+
+    /// One readiness report. Errors and EOF surface through read(2) while reading; with
+    /// reading paused, a hang-up (reset, or both sides shut) is reported on every wake-up
+    /// whatever the interest, so it closes the connection here.
+    func handle(_ report: ReadinessSet.Report) {
+        if (report.readable || report.hungUp) && !readSuspended { onReadable() }
+        if report.writable && writeArmed && !closed { flush() }
+        if report.hungUp && readSuspended && !closed { closeNow() }
+    }
+
+    /// Tells the readiness set what this connection waits for now.
+    func updateInterest() {
+        guard !closed else { return }
+        var wanted: ReadinessSet.Interest = []
+        if !readSuspended { wanted.insert(.read) }
+        if writeArmed { wanted.insert(.write) }
+        guard wanted != watched else { return }
+        watched = wanted
+        loop.readiness?.modify(fd, token: id, interest: wanted)
     }
 
     // MARK: Reading
@@ -190,14 +213,14 @@ final class Connection: @unchecked Sendable {
             suspendReading()
         } else if readSuspended && !peerEOF && machine.readPhase != .processing {
             readSuspended = false
-            readSource?.resume()
+            updateInterest()
         }
     }
 
     private func suspendReading() {
         if !readSuspended {
             readSuspended = true
-            readSource?.suspend()
+            updateInterest()
         }
     }
 }
