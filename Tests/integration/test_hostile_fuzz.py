@@ -20,7 +20,7 @@ from hostile import MODELS, exchange, mutate_request, raw_request, valid_request
 from kilnhttp import RawConn
 
 FUZZ_CASES = int(os.environ.get("KILN_FUZZ_CASES", "3000"))
-FUZZ_BUDGET = float(os.environ.get("KILN_FUZZ_SECONDS", "55"))
+FUZZ_BUDGET = float(os.environ.get("KILN_FUZZ_SECONDS", "45"))
 FUZZ_WORKERS = 12
 # The server's timeouts are 1 s, keep-alive 2 s: every connection must have ended by then.
 EXCHANGE_TIMEOUT = 6.0
