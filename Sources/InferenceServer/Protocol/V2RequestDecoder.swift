@@ -82,11 +82,14 @@ public enum V2RequestDecoder {
         // A dynamic dimension (-1) takes whatever the body holds.
         if let dynamic = shape.firstIndex(of: -1), shape.filter({ $0 == -1 }).count == 1 {
             let rest = shape.enumerated().filter { $0.offset != dynamic }.map(\.element)
-            guard let known = Shape(rest).checkedCount, known > 0, body.count % (known * dtype.size) == 0 else {
+            // A row size that overflows cannot divide any body: refused, not trapped on.
+            guard let known = Shape(rest).checkedCount, known > 0,
+                case (let rowBytes, false) = known.multipliedReportingOverflow(by: dtype.size), body.count % rowBytes == 0
+            else {
                 throw V2Error(.invalidTensor,
                     "input '\(raw.name)': a \(body.count)-byte body is not a whole number of \(raw.datatype.rawValue) \(raw.shape) rows")
             }
-            shape[dynamic] = body.count / (known * dtype.size)
+            shape[dynamic] = body.count / rowBytes
         }
         guard let count = Shape(shape).checkedCount else {
             throw V2Error(.invalidTensor, "input '\(raw.name)': shape \(raw.shape) is not a valid shape")

@@ -96,9 +96,18 @@ extension V2RequestParser {
         return (dtype, bytes)
     }
 
-    /// Parses `data` into a new tensor, allocated only after the size check.
+    /// Parses `data` into a new tensor, allocated only after the size check and only when the
+    /// JSON left can hold that many values: each takes at least one byte and a separator
+    /// (RFC 8259 §5), so n values need 2n + 1 bytes. Without this, a 100-byte request whose
+    /// shape claims 64 M floats would make the server zero 256 MiB before finding the data short.
     mutating func readData(_ c: inout JSONCursor, input: String, datatype: V2DataType, shape: [Int]) throws(V2Error) -> Tensor {
         let (dtype, _) = try checkedSize(input: input, datatype: datatype, shape: shape)
+        let count = Shape(shape).count  // checked by checkedSize
+        let available = c.count - c.pos
+        guard count == 0 || count <= (available - 1) / 2 else {
+            throw V2Error(.invalidTensor,
+                "input '\(input)': shape \(shape) needs \(count) values, more than the \(available) bytes of JSON left can hold")
+        }
         let tensor = Tensor(shape: Shape(shape), dtype: dtype)
         do {
             try TensorDataReader.read(&c, into: tensor, datatype: datatype, pow10: pow10)
