@@ -16,7 +16,24 @@ extension ImagePreprocessing {
         let minimum = scaledDecode ? ImageSize(width: width, height: height) : nil
         let options = DecodeOptions(alphaBackground: alphaBackground, minimumSize: minimum)
         let image = try ImageDecoder.decode(bytes, limits: limits, options: options)
+        try checkIntermediate(source: ImageSize(width: image.width, height: image.height), limits: limits)
         process(image, into: destination)
+    }
+
+    /// `.shorterSideCrop` resizes the whole image before cutting the centre, so a 20000×1
+    /// strip aimed at 224×224 would first become 4 480 000×224 (3 GB of RGB). That resized
+    /// image is held to `limits.maxPixels` like a decoded one (413). `.stretch` resizes to
+    /// the target itself, which the spec already bounds.
+    func checkIntermediate(source: ImageSize, limits: ImageLimits) throws(ImageError) {
+        let (resized, _, _) = geometry(source: source)
+        guard resized.width != width || resized.height != height else { return }
+        let (pixels, overflow) = resized.width.multipliedReportingOverflow(by: resized.height)
+        guard !overflow, pixels <= limits.maxPixels else {
+            throw ImageError(
+                .tooLarge,
+                "\(source) image is resized to \(resized) before the \(width)×\(height) centre crop; "
+                    + "that exceeds the \(limits.maxPixels)-pixel limit")
+        }
     }
 
     /// The same as a `Tensor` of shape [1, C, H, W].
