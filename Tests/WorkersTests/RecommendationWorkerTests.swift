@@ -6,7 +6,9 @@ import Testing
 
 @Suite struct RecommendationWorkerTests {
     /// Five items in two categories; popularity ranks I3 > I1 > I5 > I2 > I4.
-    func worker() throws -> RecommendationWorker {
+    static let parameters = #"{"users": 100, "history_length": 3, "inputs": {"user": "user", "history": "history"}, "output": "scores", "max_k": 5}"#
+
+    func worker(_ params: String = RecommendationWorkerTests.parameters) throws -> RecommendationWorker {
         let folder = NSTemporaryDirectory() + "kiln-rec-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let items = """
@@ -15,7 +17,6 @@ import Testing
              {"item_id": "I5", "category": "bags", "popularity": 0.15}]
             """
         try items.write(toFile: folder + "/items.json", atomically: true, encoding: .utf8)
-        let params = #"{"users": 100, "history_length": 3, "inputs": {"user": "user", "history": "history"}, "output": "scores", "max_k": 5}"#
         return try RecommendationWorker(model: WorkerModel(
             name: "rec", version: 1,
             inputs: [ValueInfo(name: "user", dtype: .int64, shape: [-1, 1]), ValueInfo(name: "history", dtype: .int64, shape: [-1, 3])],

@@ -62,6 +62,10 @@ public struct FraudWorker: Worker {
         }
         maxRecords = try p.int("max_records", default: 256)
         maxReasons = try p.int("reasons", default: 3)
+        // `reasons` bounds a prefix of each answer's list: a negative count would trap there.
+        guard maxRecords >= 1, maxReasons >= 0 else {
+            throw .config("parameters need max_records ≥ 1 and reasons ≥ 0, got \(maxRecords) and \(maxReasons)")
+        }
         inputCount = model.inputs.count
         let nNumeric = specs.filter { $0.kind != .categorical }.count, nCategorical = specs.count - nNumeric
         guard model.inputs[numericInput].shape.dropFirst() == [nNumeric] else {

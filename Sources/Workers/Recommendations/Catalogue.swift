@@ -46,7 +46,9 @@ enum PartialTopK {
     static func select(_ scores: UnsafeBufferPointer<Float>, k: Int, allowed: (Int) -> Bool) -> [Int] {
         guard k > 0 else { return [] }
         var heap: [(score: Float, index: Int)] = []  // min-heap on (score, then larger index worse)
-        heap.reserveCapacity(k)
+        // k comes from the request (up to the configured max_k): the heap never holds more
+        // than the catalogue, so that is all it reserves.
+        heap.reserveCapacity(min(k, scores.count))
         func worse(_ a: (score: Float, index: Int), _ b: (score: Float, index: Int)) -> Bool {
             a.score < b.score || (a.score == b.score && a.index > b.index)
         }

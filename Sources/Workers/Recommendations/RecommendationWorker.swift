@@ -28,6 +28,10 @@ public struct RecommendationWorker: Worker {
         outputIndex = try model.output(try p.string("output"))
         defaultK = try p.int("default_k", default: 10)
         maxK = try p.int("max_k", default: 100)
+        // Both bound how many items an answer lists; below 1 no request could be answered.
+        guard maxK >= 1, defaultK >= 1 else {
+            throw .config("parameters need default_k ≥ 1 and max_k ≥ 1, got default_k \(defaultK), max_k \(maxK)")
+        }
         guard model.outputs[outputIndex].shape.last == catalogue.count else {
             throw .config("output scores \(model.outputs[outputIndex].shape) do not cover the \(catalogue.count) catalogue items")
         }
