@@ -24,6 +24,21 @@ import Testing
         #expect(throws: Gzip.DecodeError.tooLarge(limit: 1 << 20)) { try Gzip.decode(bomb, maxOutput: 1 << 20) }
     }
 
+    /// zlib takes at most 4 GiB per call (`avail_in` is 32 bits); a larger body is fed in
+    /// pieces. A 7-byte feed exercises the resumption on every path: one member, two
+    /// members, a bomb, a truncated stream.
+    @Test func inputIsFedInPieces() throws {
+        let packed = Gzip.encode(text)
+        #expect(try Gzip.decode(packed, maxOutput: text.count, zlibWrapper: false, feed: 7) == text)
+        let two = Gzip.encode(Array("ab".utf8)) + Gzip.encode(Array("cd".utf8))
+        #expect(try Gzip.decode(two, maxOutput: 100, zlibWrapper: false, feed: 7) == Array("abcd".utf8))
+        let bomb = Gzip.encode([UInt8](repeating: 0, count: 1 << 20))
+        #expect(throws: Gzip.DecodeError.tooLarge(limit: 1000)) { try Gzip.decode(bomb, maxOutput: 1000, zlibWrapper: false, feed: 7) }
+        #expect(throws: Gzip.DecodeError.self) {
+            try Gzip.decode(Array(packed.prefix(packed.count / 2)), maxOutput: 1 << 20, zlibWrapper: false, feed: 7)
+        }
+    }
+
     @Test func corruptAndTruncated() {
         let packed = Gzip.encode(text)
         #expect(throws: Gzip.DecodeError.self) { try Gzip.decode(Array(packed.prefix(packed.count / 2)), maxOutput: 1 << 20) }

@@ -24,6 +24,13 @@ public enum Gzip {
     /// `zlibWrapper`: the HTTP "deflate" coding, which RFC 9110 §8.4.1.2 defines as the zlib
     /// format (RFC 1950), not gzip's wrapper.
     public static func decode(_ input: [UInt8], maxOutput: Int, zlibWrapper: Bool = false) throws(DecodeError) -> [UInt8] {
+        try decode(input, maxOutput: maxOutput, zlibWrapper: zlibWrapper, feed: Int(UInt32.max))
+    }
+
+    /// `decode`, handing zlib at most `feed` input bytes per call: its `avail_in` is 32 bits,
+    /// and `max_body_bytes` may allow bodies past 4 GiB, whose length would trap in the
+    /// conversion. Tests pass a small `feed` to exercise the resumption.
+    static func decode(_ input: [UInt8], maxOutput: Int, zlibWrapper: Bool, feed: Int) throws(DecodeError) -> [UInt8] {
         var stream = z_stream()
         // 16 + MAX_WBITS: expect the gzip wrapper; MAX_WBITS alone: the zlib wrapper.
         guard inflateInit2_(&stream, zlibWrapper ? MAX_WBITS : 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -35,16 +42,16 @@ public enum Gzip {
         var status: Int32 = Z_OK
         var offset = 0
         while true {
-            let remaining = input.count - offset
+            let fed = min(input.count - offset, feed)
             let produced: Int
             (status, produced, offset) = input.withUnsafeBufferPointer { inBuf in
                 chunk.withUnsafeMutableBufferPointer { outBuf in
                     stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress.map { $0 + offset })
-                    stream.avail_in = UInt32(remaining)
+                    stream.avail_in = UInt32(fed)
                     stream.next_out = outBuf.baseAddress
                     stream.avail_out = UInt32(outBuf.count)
                     let s = inflate(&stream, Z_NO_FLUSH)
-                    return (s, outBuf.count - Int(stream.avail_out), input.count - Int(stream.avail_in))
+                    return (s, outBuf.count - Int(stream.avail_out), offset + fed - Int(stream.avail_in))
                 }
             }
             if output.count + produced > maxOutput { throw .tooLarge(limit: maxOutput) }
