@@ -5,6 +5,12 @@ extension OpPlanner {
     ) throws(EngineError) -> (pads: (Int, Int, Int, Int), out: (Int, Int)) {
         let pads = try c.ints("pads") ?? [0, 0, 0, 0]
         guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw c.fail("pads must be 4 non-negative values for 2-D, got \(pads)") }
+        // Attributes come from the model file: held to the file's dimension cap, the window
+        // arithmetic (dilation × (kernel − 1) + 1, size + pads) cannot overflow.
+        let extents = pads + [kernel.0, kernel.1, strides.0, strides.1, dilations.0, dilations.1]
+        guard extents.allSatisfy({ $0 <= KilnLimits.maxDimension }) else {
+            throw c.fail("kernel \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) must each be at most \(KilnLimits.maxDimension)")
+        }
         let mode = try c.string("auto_pad", "NOTSET")
         guard let auto = AutoPad(rawValue: mode) else { throw c.fail("unknown auto_pad '\(mode)'") }
         guard let h = auto.resolve(size: height, kernel: kernel.0, stride: strides.0, dilation: dilations.0, padBegin: pads[0], padEnd: pads[2], ceilMode: ceil),

@@ -103,8 +103,12 @@ struct PlanBuilder {
         guard opPlan.outputs.count <= node.outputs.count || node.outputs.count >= 1 else {
             throw .node(node, .invalidGraph, "node declares \(node.outputs.count) outputs")
         }
-        for (shape, _) in opPlan.outputs where shape.checkedCount == nil {
-            throw .node(node, .shapeMismatch, "output shape \(shape) is invalid or too large")
+        for (shape, dtype) in opPlan.outputs {
+            guard let count = shape.checkedCount, case (let bytes, false) = count.multipliedReportingOverflow(by: dtype.size),
+                bytes <= Self.maxValueBytes
+            else {
+                throw .node(node, .shapeMismatch, "output shape \(shape) is invalid or too large (over \(Self.maxValueBytes) bytes of \(dtype))")
+            }
         }
         let inputLocations: [Location?] = node.inputs.map { $0.isEmpty ? nil : locations[$0] }
         let allConstant = inputs.allSatisfy { $0 == nil || $0!.constant != nil }
@@ -197,6 +201,11 @@ struct PlanBuilder {
     }
 
     static func rounded(_ bytes: Int) -> Int { (bytes + 63) & ~63 }
+
+    /// Largest value a plan holds (1 TiB). Shapes come from the model file; with every value
+    /// under this, the arena's sums of sizes and offsets (at most 65,536 nodes' outputs) stay
+    /// far from overflowing.
+    static let maxValueBytes = 1 << 40
 
     /// Largest buffers first, each at the lowest offset free for its whole lifetime.
     private mutating func placeBuffers() {
