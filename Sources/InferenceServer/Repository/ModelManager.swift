@@ -51,6 +51,9 @@ public final class ModelManager: Sendable {
 
     /// (Re)loads one model from disk now (the repository API's `load`).
     public func load(_ name: String) throws(RepositoryError) {
+        guard RepositoryScanner.isModelName(name) else {
+            throw RepositoryError(model: String(name.prefix(64)), "not a model name: one folder name inside the repository, at most 255 bytes, not hidden")
+        }
         let problem: RepositoryError? = work.sync {
             guard let source = RepositoryScanner.scan(root: root, model: name) else {
                 return RepositoryError(model: name, "no folder '\(name)' in the model repository")

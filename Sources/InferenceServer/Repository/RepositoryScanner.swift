@@ -28,10 +28,20 @@ enum RepositoryScanner {
             throw RepositoryError(model: "*", "cannot read the model repository '\(root)'")
         }
         var sources: [String: Source] = [:]
-        for name in names where !name.hasPrefix(".") && !name.hasPrefix("_") {
+        for name in names where isModelName(name) {
             if let source = scan(root: root, model: name) { sources[name] = source }
         }
         return sources
+    }
+
+    /// A name that can only mean a folder directly inside the repository: one path
+    /// component (no "/", no NUL, not "." or ".."), not hidden or `_`-prefixed, at most
+    /// NAME_MAX (255) bytes. Names from requests arrive percent-decoded, so "..%2Fx"
+    /// reaches here as "../x" and is refused before any path is built from it.
+    static func isModelName(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard let first = bytes.first, bytes.count <= 255, first != UInt8(ascii: "."), first != UInt8(ascii: "_") else { return false }
+        return !bytes.contains { $0 == UInt8(ascii: "/") || $0 < 0x20 || $0 == 0x7F }
     }
 
     /// One model's folder, or nil when `root/model` is not a directory.

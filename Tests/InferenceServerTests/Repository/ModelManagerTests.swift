@@ -66,6 +66,27 @@ import Testing
         #expect(throws: RepositoryError.self) { try m.load("missing") }
     }
 
+    /// Names reach `load` percent-decoded from the URL ("..%2Fx" is "../x"): only a folder
+    /// directly inside the repository may be loaded, never a sibling of it.
+    @Test func loadRefusesNamesThatLeaveTheRepository() throws {
+        let repo = try TestRepository()
+        let outside = try TestRepository()
+        defer {
+            repo.remove()
+            outside.remove()
+        }
+        try outside.addModel("lin")
+        try outside.addVersion("lin", 1, scale: 1)
+        let m = repo.manager(pool: ComputePool(threads: 1))
+        try m.loadAll()
+        let sibling = "../" + URL(fileURLWithPath: outside.root).lastPathComponent + "/lin"
+        for name in [sibling, "..", ".", ".hidden", "_private", "a/b", "lin\u{0}", "lin\n", String(repeating: "m", count: 5000)] {
+            #expect(throws: RepositoryError.self, "\(name.prefix(40))") { try m.load(name) }
+        }
+        #expect(m.index().isEmpty)
+        #expect(throws: InferError.self) { try m.lookup(sibling) }
+    }
+
     @Test func brokenConfigKeepsServingTheLoadedVersion() throws {
         let repo = try TestRepository()
         defer { repo.remove() }
