@@ -106,3 +106,25 @@ def test_every_kind_of_hangup_under_churn(start_server):
     time.sleep(3)
     assert _cpu_seconds(server.proc.pid) - before < 0.3
     assert get(server.port, "/v2/health/live").status == 200
+
+
+def test_request_cut_off_by_a_half_close_is_answered_400(server):
+    for cut in (b"POST /debug/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+                b"POST /debug/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+                b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n"):
+        s = socket.create_connection((HOST, server.port), timeout=5)
+        try:
+            s.sendall(cut)
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+        finally:
+            s.close()
+        assert data.startswith(b"HTTP/1.1 400 "), (cut, data[:200])
+        assert b"before the request was complete" in data and b"Connection: close" in data, data
+    # Nothing sent at all: a quiet close.
+    s = socket.create_connection((HOST, server.port), timeout=5)
+    s.shutdown(socket.SHUT_WR)
+    assert s.recv(4096) == b""
+    s.close()

@@ -123,6 +123,17 @@ final class Connection: @unchecked Sendable {
             flight.cancellation?.cancel()
             return
         }
+        // A request cut off by the client's FIN can never complete; the client may still
+        // be reading, so it hears why before the close (RFC 9112 §8 allows the answer).
+        let cutOff = !parser.isIdle || inboundStart < inbound.count
+        if cutOff && machine.readPhase != .finished {
+            machine.protocolError()
+            if current == nil {
+                current = InFlight(head: Connection.placeholderHead, started: Socket.monotonicNanos(), bytesIn: inbound.count - inboundStart, requestID: loop.nextRequestID())
+            }
+            respond(.error(.badRequest, "connection closed before the request was complete"))
+            return flush()
+        }
         if outboundStart == outbound.count { closeNow() }
     }
 
