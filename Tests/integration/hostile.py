@@ -258,10 +258,45 @@ def _digit_runs(data: bytes) -> list[tuple[int, int]]:
     return runs
 
 
+FRAMING_FIELDS = [b"Content-Length", b"Inference-Header-Content-Length"]
+INTERESTING_HEX = [b"0", b"1", b"f", b"7fffffff", b"ffffffff", b"100000000", b"7fffffffffffffff",
+                   b"ffffffffffffffff", b"10000000000000000", b"-1", b"0x10", b"fffffffffffffffffffff"]
+
+
+def mutate_framing(rng: random.Random, data: bytes) -> bytes:
+    """Set a framing number: a Content-Length / Inference-Header-Content-Length value, or a
+    chunk-size line, to an interesting (often huge or malformed) value."""
+    d = bytes(data)
+    head_end = d.find(b"\r\n\r\n")
+    chunked = b"chunked" in d[:max(0, head_end)].lower()
+    if chunked and rng.random() < 0.5:
+        sizes = [m for m in range(head_end + 4, len(d)) if d[m - 2:m] == b"\r\n"
+                 and re_hexline(d, m)]
+        if sizes:
+            s = rng.choice(sizes)
+            e = d.find(b"\r\n", s)
+            return d[:s] + rng.choice(INTERESTING_HEX) + d[e:]
+    for name in rng.sample(FRAMING_FIELDS, len(FRAMING_FIELDS)):
+        i = d.lower().find(b"\r\n" + name.lower() + b":")
+        if 0 <= i < max(head_end, 0):
+            s = i + 2 + len(name) + 1
+            e = d.find(b"\r\n", s)
+            value = rng.choice(INTERESTING_NUMBERS + [b"1000000000000", b"67108865", b"1048577"])
+            return d[:s] + b" " + value + d[e:]
+    return d
+
+
+def re_hexline(d: bytes, start: int) -> bool:
+    e = d.find(b"\r\n", start)
+    return 0 < e - start <= 16 and all(c in b"0123456789abcdefABCDEF" for c in d[start:e])
+
+
 def mutate_bytes(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     """One random byte-level mutation of `data`."""
     d = bytearray(data)
-    op = rng.randrange(9)
+    op = rng.randrange(10)
+    if op == 9:
+        return mutate_framing(rng, data)
     if op == 0 and d:                                   # flip bits
         for _ in range(rng.randint(1, 8)):
             d[rng.randrange(len(d))] ^= 1 << rng.randrange(8)

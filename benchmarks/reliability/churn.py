@@ -6,7 +6,7 @@ with `Connection: close` (one request per connection), until both --duration sec
 RSS is sampled every --rss-period seconds. Prints requests, errors (non-2xx and transport),
 rate, the RSS series and whether the process survived; writes benchmarks/results/churn-*.json.
 
-Usage: benchmarks/reliability/churn.py [--binary .build/release/kiln] [--duration 600]
+Usage: benchmarks/reliability/churn.py [--binary .build/release/kiln] [--commit SHA] [--duration 600]
            [--connections 1000000] [--max-duration 1800] [--clients 8] [--threads 2]
            [--segment 60] [--rss-period 10] [--mix images|records|all]
 Build first: flock /tmp/kiln-build.lock swift build -c release --product kiln --static-swift-stdlib
@@ -72,6 +72,7 @@ def manifest(scratch: Path, mix: str) -> Path:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=str(REPO / ".build" / "release" / "kiln"))
+    ap.add_argument("--commit", help="the commit the binary was built from (default: the tree's HEAD)")
     ap.add_argument("--duration", type=float, default=600)
     ap.add_argument("--connections", type=int, default=1_000_000)
     ap.add_argument("--max-duration", type=float, default=1800)
@@ -155,7 +156,7 @@ def main() -> int:
     stop_code = server.stop()
     errors = totals["non2xx"] + totals["connect"] + totals["read"] + totals["write"] + totals["timeout"]
     result = {
-        "kind": "churn", "commit": git_commit(args.binary), "binary": args.binary,
+        "kind": "churn", "commit": args.commit or git_commit(args.binary), "binary": args.binary,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "config": "default (models/, access log on)", "clients": args.clients, "mix": args.mix,
         "duration_s": round(wall, 1), "connections": totals["requests"], "server_connections_total": metrics_total,

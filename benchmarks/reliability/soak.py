@@ -8,7 +8,7 @@ integration suite's strict parser. RSS is sampled every --rss-period seconds; th
 compares the thirds and fits a line through the last two (warm-up excluded), so a leak shows
 as a slope that does not flatten. Writes benchmarks/results/soak-*.json.
 
-Usage: benchmarks/reliability/soak.py [--binary .build/release/kiln] [--duration 600]
+Usage: benchmarks/reliability/soak.py [--binary .build/release/kiln] [--commit SHA] [--duration 600]
            [--threads 4] [--rss-period 5]"""
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def client(port: int, keepalive: bool, stop: float, offset: int, stats: dict, lo
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=str(REPO / ".build" / "release" / "kiln"))
+    ap.add_argument("--commit", help="the commit the binary was built from (default: the tree's HEAD)")
     ap.add_argument("--duration", type=float, default=600)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--rss-period", type=float, default=5)
@@ -114,7 +115,7 @@ def main() -> int:
     n = len(rss.samples)
     after_warmup = rss.samples[n // 3:]
     result = {
-        "kind": "soak", "commit": git_commit(args.binary), "binary": args.binary,
+        "kind": "soak", "commit": args.commit or git_commit(args.binary), "binary": args.binary,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "config": "default (models/, access log on)",
         "threads": args.threads, "duration_s": round(wall, 1), "requests": stats["requests"],
         "rate_per_s": round(stats["requests"] / wall, 1), "errors": stats["errors"],
