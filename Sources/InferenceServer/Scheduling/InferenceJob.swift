@@ -26,15 +26,26 @@ public final class InferenceJob: @unchecked Sendable {
         self.priority = priority
         let now = Clock.nanos()
         enqueuedNanos = now
-        deadlineNanos = timeoutMicroseconds.map { now + UInt64(max(0, $0)) * 1000 }
+        // The timeout is a request parameter (any Int64): a deadline past the clock's range
+        // saturates to "never" instead of trapping.
+        deadlineNanos = timeoutMicroseconds.map { t in
+            let (nanos, o1) = UInt64(max(0, t)).multipliedReportingOverflow(by: 1000)
+            let (deadline, o2) = now.addingReportingOverflow(nanos)
+            return o1 || o2 ? .max : deadline
+        }
         self.cancellation = cancellation
         self.sequence = sequence
         self.completion = completion
     }
 
     /// Orders the queue: V2 `priority` 1 is the most urgent; absent or 0 means normal, which
-    /// ranks between 1 and 2; larger numbers wait longer. Ties keep arrival order.
-    var priorityKey: Int { priority == 0 ? 3 : 2 * priority }
+    /// ranks between 1 and 2; larger numbers wait longer. Ties keep arrival order. The
+    /// priority is a request parameter: past Int.max / 2 the key saturates instead of trapping.
+    var priorityKey: Int {
+        guard priority != 0 else { return 3 }
+        let (key, overflow) = priority.multipliedReportingOverflow(by: 2)
+        return overflow ? .max : key
+    }
 
     func complete(_ result: Result<JobResult, InferError>) { completion(result) }
 }
