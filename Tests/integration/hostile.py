@@ -188,7 +188,11 @@ def exchange(port: int, data: bytes, *, timeout: float, half_close: bool = False
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.settimeout(timeout)
-        s.connect((HOST, port))
+        try:
+            s.connect((HOST, port))
+        except OSError as e:
+            ex.end, ex.error = "no connection", f"connect failed: {e!r}"
+            return ex
         try:
             s.sendall(data)
             if half_close:

@@ -2,8 +2,9 @@
 the shipped models take), and path tricks on the model and repository routes. Each test
 starts its own server; helpers are in hostile.py.
 
-The fuzz seed is printed; rerun one with KILN_FUZZ_SEED=<seed> (and KILN_FUZZ_CASES=<n>).
-Case i is generated from (seed, i) alone, so a failing case's bytes can be rebuilt exactly."""
+The fuzz seed is printed; rerun one with KILN_FUZZ_SEED=<seed> (and KILN_FUZZ_CASES=<n>), or
+one case alone with KILN_FUZZ_SEED=<seed> KILN_FUZZ_CASE=<i>: case i is generated from
+(seed, i) alone, so a failing case's bytes can be rebuilt exactly."""
 
 from __future__ import annotations
 
@@ -44,13 +45,24 @@ def test_mutated_requests_get_well_formed_answers(start_server):
     lock = threading.Lock()
     deadline = time.monotonic() + FUZZ_BUDGET
 
+    died: list[int] = []
+    unanswered: list[int] = []
+
     def run(i: int) -> None:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or died:
             return
         rng = random.Random(f"{seed}:{i}")
         name, data = mutate_request(rng, valid)
         ex = exchange(srv.port, data, timeout=EXCHANGE_TIMEOUT, half_close=rng.random() < 0.3,
                       method="HEAD" if data.startswith(b"HEAD") else "POST")
+        if not srv.alive() or ex.end == "no connection":
+            if ex.end != "no connection":  # in flight when the server died: a suspect
+                with lock:
+                    died.append(i)
+            return
+        if not ex.responses:
+            with lock:
+                unanswered.append(i)
         problem = ex.error
         for r in ex.responses:
             if r.status >= 500 and r.status not in ALLOWED_5XX:
@@ -65,17 +77,46 @@ def test_mutated_requests_get_well_formed_answers(start_server):
                 failures.append(f"case {i} (from {name}, seed {seed}): {problem}\n  request[:600]={data[:600]!r}")
 
     t0 = time.monotonic()
+    only = os.environ.get("KILN_FUZZ_CASE")
     with ThreadPoolExecutor(FUZZ_WORKERS) as pool:
-        list(pool.map(run, range(FUZZ_CASES)))
+        list(pool.map(run, [int(only)] if only else range(FUZZ_CASES)))
     ran = sum(ends.values())
     summary = (f"seed {seed}: {ran} cases in {time.monotonic() - t0:.1f}s; statuses {dict(sorted(statuses.items()))}; "
                f"endings {ends}")
     print(summary)
-    assert srv.alive(), f"server died during the fuzz ({summary})"
+    if not srv.alive():
+        srv.expect_exit = True  # reported here, with the case that kills it
+        suspects = sorted(set(died + unanswered[-2 * FUZZ_WORKERS:]), reverse=True)
+        raise AssertionError(f"server died during the fuzz ({summary}); "
+                             + _find_killer(start_server, seed, valid, suspects))
     with RawConn(srv.port) as c:
         assert c.request(raw_request("GET", "/v2/health/ready", []), "GET").status == 200
     assert not failures, f"{len(failures)} bad answers; {summary}\n" + "\n".join(failures[:8])
-    assert ran >= min(FUZZ_CASES, 1000), f"too few cases ran: {summary}"
+    assert only or ran >= min(FUZZ_CASES, 1000), f"too few cases ran: {summary}"
+
+
+def _find_killer(start_server, seed: int, valid: dict, suspects: list[int]) -> str:
+    """Replays the cases in flight (and the last unanswered ones), one at a time on fresh
+    servers, and names the first that kills a server by itself."""
+    srv = None
+    for i in suspects[:3 * FUZZ_WORKERS]:
+        if srv is None or not srv.alive():
+            if srv is not None:
+                srv.expect_exit = True
+            srv = start_server({"models": str(MODELS), "access_log": False, "header_timeout_seconds": 1,
+                                "body_timeout_seconds": 1, "keepalive_timeout_seconds": 2})
+        rng = random.Random(f"{seed}:{i}")
+        name, data = mutate_request(rng, valid)
+        exchange(srv.port, data, timeout=EXCHANGE_TIMEOUT, half_close=rng.random() < 0.3)
+        deadline = time.monotonic() + 1
+        while srv.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not srv.alive():
+            srv.expect_exit = True
+            crash = [ln for ln in srv.stderr_tail(200).splitlines() if not ln.startswith("{")][:8]
+            return (f"case {i} (from {name}) kills a fresh server by itself (replay: KILN_FUZZ_SEED={seed} "
+                    f"KILN_FUZZ_CASE={i}); stderr:\n" + "\n".join(crash) + f"\n  request[:700]={data[:700]!r}")
+    return f"no single case among {suspects[:3 * FUZZ_WORKERS]} kills a fresh server alone"
 
 
 # ---------------------------------------------------------------- path tricks
