@@ -17,7 +17,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
-from hostile import MODELS, exchange, mutate_request, raw_request, valid_requests
+from hostile import MODELS, exchange, raw_request, valid_requests
+from hostile_mutate import mutate_request
 from kilnhttp import RawConn
 
 FUZZ_CASES = int(os.environ.get("KILN_FUZZ_CASES", "3000"))
