@@ -95,8 +95,9 @@ class Server:
             size = f.tell()
             f.seek(max(0, size - (4 << 20)))
             lines = f.read().decode("utf-8", "replace").splitlines()
-        other = [ln for ln in lines if '"msg":"request"' not in ln and '"msg":"access"' not in ln]
-        return "\n".join(other[-n:] + ["--- last access-log lines ---"] + lines[-2:])
+        access = [ln for ln in lines if '"msg":"request"' in ln]
+        other = [ln for ln in lines if '"msg":"request"' not in ln]
+        return "\n".join(crash_report(other) + other[-n:] + ["--- last access-log lines ---"] + access[-2:])
 
     def log_levels(self) -> dict[str, int]:
         """Counts of stderr lines by level (warning and above are worth reading)."""
@@ -125,6 +126,20 @@ class Server:
                 self.proc.wait(timeout=10)
         self.log.close()
         return self.proc.returncode
+
+
+def crash_report(lines: list[str]) -> list[str]:
+    """The Swift backtracer's headline and the crashed thread's frames, if it printed any."""
+    out = [ln for ln in lines if ln.startswith("*** ")]
+    for i, ln in enumerate(lines):
+        if ln.startswith("Thread ") and ln.rstrip().endswith("crashed:"):
+            block = [ln]
+            for nxt in lines[i + 1:i + 40]:
+                if nxt.startswith("Thread ") or nxt.startswith("Registers"):
+                    break
+                block.append(nxt)
+            out += block
+    return out + (["--- end of crash report ---"] if out else [])
 
 
 class RSSSampler(threading.Thread):
