@@ -4,14 +4,14 @@ SWIFT ?= swift
 PYTHON ?= python3
 RELEASE_FLAGS := -c release --product kiln --static-swift-stdlib
 
-.PHONY: run test deps test-deps release build unit integration engine dockerfile bench-http bench-engine bench-serving clean
+.PHONY: run test deps test-deps release build unit integration engine dockerfile bench-http bench-engine bench-serving clean fuzz fuzz-smoke
 
 ## Serve the shipped models on the embedded default configuration (port 8000).
 run: deps release
 	.build/release/kiln serve
 
 ## The whole test suite; CI (.ci/run) runs exactly this.
-test: test-deps build unit integration engine dockerfile
+test: test-deps build unit fuzz-smoke integration engine dockerfile
 
 deps:
 	scripts/install-deps.sh build
@@ -53,6 +53,16 @@ bench-engine:
 ## Benchmark (not a test): kiln serve vs FastAPI+onnxruntime vs MLServer, end to end.
 bench-serving:
 	benchmarks/serving/run.sh
+
+## libFuzzer harnesses (Tests/Fuzz, docs/reliability.md): FUZZ_SECONDS per harness (default 60),
+## FUZZ_TARGET=name for one; corpora and crash artifacts under /tmp/kiln-fuzz. Fails on a crash.
+FUZZ_SECONDS ?= 60
+fuzz:
+	Tests/Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGET)
+
+## Every harness for 15 s from the committed seeds alone (part of `make test`).
+fuzz-smoke:
+	FUZZ_FRESH=1 FUZZ_OUT=/tmp/kiln-fuzz-smoke Tests/Fuzz/run.sh 15
 
 clean:
 	rm -rf .build

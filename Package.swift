@@ -1,4 +1,5 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
 
 /// The engine's own kernels (depthwise conv, pooling, element-wise, exp/tanh) are Swift SIMD
@@ -107,3 +108,18 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CZlib", "COpenBLAS", "COpenSSL"]),
     ]
 )
+
+/// The fuzz harnesses (Tests/Fuzz): one library of parser entry points over public API, replayed
+/// by the unit tests and linked by the libFuzzer package in Tests/Fuzz. Declared only when the
+/// folder exists, since the Docker build copies Sources/ alone.
+if FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests/Fuzz/Harnesses") {
+    package.products.append(.library(name: "KilnFuzzHarnesses", targets: ["KilnFuzzHarnesses"]))
+    package.targets += [
+        .target(
+            name: "KilnFuzzHarnesses",
+            dependencies: ["HTTPCore", "InferenceServer", "Workers", "Imaging", "TensorEngine", "ModelConvert"],
+            path: "Tests/Fuzz/Harnesses"
+        ),
+        .testTarget(name: "KilnFuzzHarnessesTests", dependencies: ["KilnFuzzHarnesses"], path: "Tests/Fuzz/HarnessTests"),
+    ]
+}

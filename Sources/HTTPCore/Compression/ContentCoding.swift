@@ -29,7 +29,9 @@ public enum ContentCoding: Equatable, Sendable {
         var gzipQ: Double?
         var starQ: Double?
         for element in headers.listElements("Accept-Encoding") {
-            let parts = element.split(separator: ";")
+            // Empty pieces are kept: an element such as ";q=1" must yield an empty coding
+            // name, not an empty list whose first entry does not exist.
+            let parts = element.split(separator: ";", omittingEmptySubsequences: false)
             let name = parts[0].trimmingOWS().lowercasedASCII()
             var q = 1.0
             for param in parts.dropFirst() {
