@@ -52,4 +52,35 @@ import Testing
             #expect(JSONValue.parse(body) == nil)
         }
     }
+
+    /// Record bodies are parsed with a budget of values their endpoint can use: a body of
+    /// 200 000 records stops at the budget (413) instead of becoming a tree 12–17 times
+    /// its size and then being counted.
+    @Test func recordBodiesPastTheValueBudgetAreRefusedWhileParsing() throws {
+        let fraud = try FraudWorkerTests().worker()
+        let records = #"{"records": ["# + Array(repeating: #"{"hour": 1}"#, count: 200_000).joined(separator: ",") + "]}"
+        #expect {
+            _ = try fraud.prepare(WorkerRequest(body: Array(records.utf8), contentType: "application/json"))
+        } throws: { ($0 as? WorkerError)?.status == 413 && "\($0)".contains("JSON values") }
+        let rec = try RecommendationWorkerTests().worker()
+        let history = #"{"recent_items": ["# + Array(repeating: #""I1""#, count: 200_000).joined(separator: ",") + "]}"
+        #expect {
+            _ = try rec.prepare(WorkerRequest(body: Array(history.utf8), contentType: "application/json"))
+        } throws: { ($0 as? WorkerError)?.status == 413 && "\($0)".contains("JSON values") }
+        // Within the budget: the batch limit's own answer, and a long history still served.
+        let five = #"{"records": ["# + Array(repeating: #"{"amount": 1, "hour": 1}"#, count: 5).joined(separator: ",") + "]}"
+        #expect {
+            _ = try fraud.prepare(WorkerRequest(body: Array(five.utf8), contentType: "application/json"))
+        } throws: { "\($0)".contains("5 records exceed the limit of 4") }
+        let twenty = #"{"recent_items": ["# + Array(repeating: #""I2""#, count: 20).joined(separator: ",") + "]}"
+        _ = try rec.prepare(WorkerRequest(body: Array(twenty.utf8), contentType: "application/json"))
+    }
+
+    /// The budget counts objects, arrays and scalars alike, and stops at the first value over it.
+    @Test func valueBudgetCountsEveryValue() throws {
+        let text = Array(#"{"a": [1, 2, {"b": null}]}"#.utf8)
+        #expect(try JSONValue.parse(text, maxValues: 6) != nil)
+        #expect(throws: JSONValue.TooManyValues(limit: 5)) { try JSONValue.parse(text, maxValues: 5) }
+        #expect(try JSONValue.parse(Array("{".utf8), maxValues: 5) == nil)
+    }
 }

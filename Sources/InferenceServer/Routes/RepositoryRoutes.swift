@@ -10,7 +10,15 @@ import HTTPServer
 enum RepositoryRoutes {
     static func register(in router: inout Router, manager: ModelManager) {
         router.add(.post, "/v2/repository/index", .inline { request in
-            let readyOnly = JSONValue.parse(request.body)?.objectValue?["ready"]?.boolValue ?? false
+            // The body is at most {"ready": true}: a larger one is not parsed into a tree on
+            // the event loop. A body that is not JSON still lists everything.
+            let body: JSONValue?
+            do throws(JSONValue.TooManyValues) {
+                body = try JSONValue.parse(request.body, maxValues: 64)
+            } catch {
+                return .error(.contentTooLarge, "repository index request holds more than \(error.limit) JSON values")
+            }
+            let readyOnly = body?.objectValue?["ready"]?.boolValue ?? false
             let rows = manager.index().filter { !readyOnly || $0.state == "READY" }
             return .json(JSONValue.array(rows.map(row)).jsonText)
         })

@@ -14,6 +14,20 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     /// Parses JSON text: exactly one value, nothing after it but whitespace.
     public static func parse(_ bytes: [UInt8]) -> JSONValue? { JSONParser.parse(bytes) }
 
+    /// A request body holding more JSON values than its endpoint accepts.
+    public struct TooManyValues: Error, Equatable, Sendable {
+        public let limit: Int
+    }
+
+    /// Parses a request body that may hold at most `maxValues` values (objects, arrays and
+    /// scalars each count one): nil if it is not JSON, `TooManyValues` as soon as the count
+    /// passes the limit, before the rest is built.
+    public static func parse(_ bytes: [UInt8], maxValues: Int) throws(TooManyValues) -> JSONValue? {
+        let (value, overBudget) = JSONParser.parse(bytes, maxValues: maxValues)
+        if overBudget { throw TooManyValues(limit: maxValues) }
+        return value
+    }
+
     public var doubleValue: Double? { if case .number(let d) = self { d } else { nil } }
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }

@@ -89,10 +89,20 @@ public struct FraudWorker: Worker {
     }
 
     public func prepare(_ request: WorkerRequest) throws(WorkerError) -> PreparedRequest {
-        guard let body = JSONValue.parse(request.body) else { throw .bad("body is not valid JSON") }
+        let limit = min(maxRecords, model.maxRows / rowsPerRecord)
+        // A record is an object of at most every field and its id; four times that leaves
+        // room for an id that is itself a small object. More is refused while parsing,
+        // before the tree (12–17 × the text) is built.
+        let budget = 4 * limit * (slots.count + 1) + 8
+        let parsed: JSONValue?
+        do {
+            parsed = try JSONValue.parse(request.body, maxValues: budget)
+        } catch {
+            throw .request(status: 413, "body holds more than \(budget) JSON values; at most \(limit) records of \(features.count) fields are accepted per request")
+        }
+        guard let body = parsed else { throw .bad("body is not valid JSON") }
         let (records, single) = try Self.records(body)
         guard !records.isEmpty else { throw .bad("'records' is empty") }
-        let limit = min(maxRecords, model.maxRows / rowsPerRecord)
         guard records.count <= limit else { throw .request(status: 413, "\(records.count) records exceed the limit of \(limit) per request") }
         let rows = records.count * rowsPerRecord
         let num = Tensor(shape: Shape([rows, numericFeatures.count]), dtype: .float32)

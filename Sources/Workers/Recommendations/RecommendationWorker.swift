@@ -51,7 +51,16 @@ public struct RecommendationWorker: Worker {
     }
 
     public func prepare(_ request: WorkerRequest) throws(WorkerError) -> PreparedRequest {
-        guard let body = JSONValue.parse(request.body)?.objectValue else { throw .bad("body must be a JSON object") }
+        // recent_items and category list at most what the catalogue holds (repeats and
+        // unknown ids included, four times over); more is refused while parsing.
+        let budget = 4 * (catalogue.count + historyLength) + 64
+        let parsed: JSONValue?
+        do {
+            parsed = try JSONValue.parse(request.body, maxValues: budget)
+        } catch {
+            throw .request(status: 413, "body holds more than \(budget) JSON values (the catalogue has \(catalogue.count) items)")
+        }
+        guard let body = parsed?.objectValue else { throw .bad("body must be a JSON object") }
         let allowed: Set<String> = ["user_id", "recent_items", "k", "exclude_seen", "category"]
         if let unknown = body.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw .bad("unknown field '\(unknown)'; known fields: \(allowed.sorted().joined(separator: ", "))")
