@@ -6,6 +6,8 @@
 #                 the committed seeds in Tests/Fuzz/Corpus are only read
 #   FUZZ_FRESH=1  start from the committed seeds alone (what the smoke run does)
 #   FUZZ_JOBS     harnesses run side by side (default 1)
+#   FUZZ_NO_BUILD=1  use the binary already built (several runs in parallel)
+#   FUZZ_BIN      the harness binary (default .build-fuzz/debug/kiln-fuzz)
 # Prints one line per harness (runs, exec/s, cov, ft, corpus, seconds) and exits non-zero
 # when any harness crashed, timed out or ran out of memory, naming the artifact.
 set -euo pipefail
@@ -20,9 +22,17 @@ command -v flock >/dev/null && lock=(flock /tmp/kiln-build.lock)
 
 # swiftc keeps only the last -sanitize= it is given, and SwiftPM passes fuzzer and address
 # as two flags: without the combined flag last, Swift code gets ASan but no coverage.
-"${lock[@]}" swift build --package-path Tests/Fuzz --scratch-path "$scratch" \
-    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
-bin="$scratch/debug/kiln-fuzz"
+if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
+    mkdir -p "$out"
+    if ! "${lock[@]}" swift build --package-path Tests/Fuzz --scratch-path "$scratch" \
+        --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address >"$out/build.log" 2>&1; then
+        grep -E "error" "$out/build.log" | head -20
+        echo "fuzz: build failed (log: $out/build.log)"
+        exit 1
+    fi
+    tail -1 "$out/build.log"
+fi
+bin="${FUZZ_BIN:-$scratch/debug/kiln-fuzz}"
 [ -x "$bin" ] || { echo "fuzz: build failed ($bin missing)"; exit 1; }
 
 # One harness: grow its corpus from the seeds, then summarise libFuzzer's final stats.

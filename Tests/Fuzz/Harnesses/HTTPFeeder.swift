@@ -19,6 +19,8 @@ enum HTTPFeeder {
         var requests: [Seen] = []
         /// True when the connection would have been closed with an error response.
         var stopped = false
+        /// True when the input ended inside a request (bytes of it unconsumed or its body unfinished).
+        var waiting = false
     }
 
     static func feed(_ data: [UInt8], chunkSizes: [Int], limits: HTTPLimits) -> Outcome {
@@ -73,6 +75,7 @@ enum HTTPFeeder {
                 }
             }
         }
+        outcome.waiting = start < buffer.count || !parser.isIdle
         return outcome
     }
 
