@@ -31,10 +31,14 @@ static _Atomic uint64_t state = CLOSED;
 static _Atomic int done;
 static _Atomic int sleepers;
 static int helpers;
-static kiln_parallel_fn job_fn;
-static void *job_ctx;
-static int job_parts;
-static int job_workers;
+// A helper may read these while the submitter rewrites them for the next job (it then
+// fails to join or claim: see above), so they are atomics; relaxed, since the release
+// store and compare-and-swap on `state` order them. Plain fields would be a C11 data race
+// (ThreadSanitizer reports it) even though no stale value is ever used.
+static _Atomic(kiln_parallel_fn) job_fn;
+static _Atomic(void *) job_ctx;
+static _Atomic int job_parts;
+static _Atomic int job_workers;
 
 static inline uint32_t generation_of(uint64_t s) { return (uint32_t)(s >> 32); }
 static inline uint32_t joined_of(uint64_t s) { return (uint32_t)(s >> 16) & 0xFFFFu; }
@@ -55,10 +59,10 @@ static uint64_t now_ns(void) {
 /// Claims and runs parts of the job published as `seen` until none is left, as `slot`, or
 /// (slot < 0) after joining the job as its next participant if it still takes one.
 static void work_on(uint64_t seen, int slot) {
-    const kiln_parallel_fn fn = job_fn;
-    void *const ctx = job_ctx;
-    const uint32_t parts = (uint32_t)job_parts;
-    const uint32_t workers = (uint32_t)job_workers;
+    const kiln_parallel_fn fn = atomic_load_explicit(&job_fn, memory_order_relaxed);
+    void *const ctx = atomic_load_explicit(&job_ctx, memory_order_relaxed);
+    const uint32_t parts = (uint32_t)atomic_load_explicit(&job_parts, memory_order_relaxed);
+    const uint32_t workers = (uint32_t)atomic_load_explicit(&job_workers, memory_order_relaxed);
     uint64_t s = seen;
     for (;;) {
         const uint32_t part = next_of(s);
@@ -135,10 +139,10 @@ void kiln_parallel_run(int parts, int workers, kiln_parallel_fn fn, void *ctx) {
     }
     const uint64_t generation = (uint64_t)generation_of(atomic_load(&state)) + 1;
     atomic_store(&state, (generation << 32) | CLOSED);
-    job_fn = fn;
-    job_ctx = ctx;
-    job_parts = parts;
-    job_workers = workers;
+    atomic_store_explicit(&job_fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&job_ctx, ctx, memory_order_relaxed);
+    atomic_store_explicit(&job_parts, parts, memory_order_relaxed);
+    atomic_store_explicit(&job_workers, workers, memory_order_relaxed);
     atomic_store(&done, 0);
     const uint64_t open = (generation << 32) | ONE_JOINED;  // the caller is slot 0
     atomic_store_explicit(&state, open, memory_order_release);

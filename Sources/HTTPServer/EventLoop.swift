@@ -30,6 +30,11 @@ final class EventLoop: @unchecked Sendable {
         self.requestIDPrefix = requestIDPrefix + String(index, radix: 16) + "-"
     }
 
+    deinit {
+        scratch.deallocate()
+        reports.deallocate()
+    }
+
     func start() throws(SocketError) {
         let set = try ReadinessSet()
         readiness = set

@@ -33,6 +33,14 @@ public final class ComputePool: @unchecked Sendable {
         }
     }
 
+    /// Runs once `shutdown` has ended the threads (each holds the pool while it runs).
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
     /// Queues a job; it runs on one of the pool's threads in FIFO order.
     public func submit(_ job: @escaping @Sendable () -> Void) {
         pthread_mutex_lock(mutex)

@@ -1,5 +1,5 @@
 import Prometheus
-import Synchronization
+import TensorEngine
 
 /// The Prometheus series of one model version (docs/metrics.md). Triton's names and
 /// meanings for the counters (cumulative microseconds, as Triton exports them), and real
@@ -11,7 +11,7 @@ final class ModelSeries: Sendable {
     let batchSize: ValueHistogram
     private let registry: PrometheusCollectorRegistry
     private let labels: [(String, String)]
-    private let failures = Mutex<[String: Counter]>([:])
+    private let failures = Locked<[String: Counter]>([:])
 
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),

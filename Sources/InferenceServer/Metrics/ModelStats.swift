@@ -1,6 +1,6 @@
 import Foundation
 import Prometheus
-import Synchronization
+import TensorEngine
 
 /// Counters of one model version, kept twice: as Triton-compatible Prometheus series
 /// (`nv_inference_*`, so existing dashboards work) plus Kiln's histograms, and as the
@@ -8,7 +8,7 @@ import Synchronization
 public final class ModelStats: Sendable {
     public let model: String
     public let version: String
-    private let totals = Mutex(Totals())
+    private let totals = Locked(Totals())
     private let series: ModelSeries
 
     /// Count and cumulative nanoseconds of one kind of event.

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
-import Synchronization
+import TensorEngine
 
 /// The model repository as served: which versions of which models are loaded, and why
 /// the others are not. Loads and unloads run one at a time on a background queue; each
@@ -15,7 +15,7 @@ public final class ModelManager: Sendable {
     public let mode: ControlMode
     let environment: ServedVersion.Environment
     let logger: Logger
-    let state = Mutex<[String: ModelEntry]>([:])
+    let state = Locked<[String: ModelEntry]>([:])
     /// Serialises loads, unloads and polls.
     let work = DispatchQueue(label: "kiln.repository")
 

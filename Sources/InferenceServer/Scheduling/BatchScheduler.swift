@@ -1,6 +1,5 @@
 import Dispatch
 import HTTPServer
-import Synchronization
 import TensorEngine
 
 /// One model version's queue and dynamic batcher. Requests wait in a bounded queue ordered
@@ -16,7 +15,7 @@ public final class BatchScheduler: Sendable {
     let budget: CoreBudget
     let pool: ComputePool
     let stats: ModelStats
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let timerQueue: DispatchQueue
 
     /// Queue and execution bookkeeping, guarded by the mutex.

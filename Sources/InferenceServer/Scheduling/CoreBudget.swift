@@ -1,11 +1,11 @@
-import Synchronization
+import TensorEngine
 
 /// The machine's cores as tokens: an execution that runs on `n` engine threads holds `n`
 /// tokens, so executions of all models together never ask for more threads than there
 /// are cores, and waiting executions start in arrival order (no model starves another).
 public final class CoreBudget: Sendable {
     public let total: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Free tokens and the executions waiting for them, first come first served.
     private struct State {
@@ -15,7 +15,7 @@ public final class CoreBudget: Sendable {
 
     public init(cores: Int) {
         total = max(1, cores)
-        state = Mutex(State(free: max(1, cores)))
+        state = Locked(State(free: max(1, cores)))
     }
 
     /// Runs `start` (on this thread, or later on a releasing thread) once `tokens` are free.

@@ -1,4 +1,3 @@
-import Synchronization
 import TensorEngine
 
 /// Execution plans of one model version by batch size. Batch 1 and the largest batch are
@@ -21,7 +20,7 @@ final class PlanCache: Sendable {
     /// Largest rows one execution takes.
     let maxRows: Int
     let capacity: Int
-    private let plans: Mutex<Entries>
+    private let plans: Locked<Entries>
     private let arenas: ArenaPool
     private let prepared = PreparedWeights()
 
@@ -42,7 +41,7 @@ final class PlanCache: Sendable {
         var built = Entries()
         built.byRows[maxRows] = (largest, 0)
         if maxRows > 1 { built.byRows[1] = (try ExecutionPlan(model: graph, batch: 1, threads: threads, arenaPool: arenas, prepared: prepared), 0) }
-        plans = Mutex(built)
+        plans = Locked(built)
     }
 
     /// The plan for `rows` (1...maxRows), built now if this size was never run (or was

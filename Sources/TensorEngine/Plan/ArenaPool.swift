@@ -8,7 +8,7 @@ public final class ArenaPool: Sendable {
     /// The least bytes an arena is allocated with: the largest plan's need, once known, so
     /// every arena fits every plan that shares the pool.
     private let minimum = Atomic<Int>(0)
-    private let free = Mutex<[Arena]>([])
+    private let free = Locked<[Arena]>([])
 
     public init() {}
 

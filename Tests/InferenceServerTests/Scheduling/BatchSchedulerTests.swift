@@ -2,7 +2,6 @@ import Foundation
 import HTTPServer
 import Prometheus
 import TensorEngine
-import Synchronization
 import Testing
 
 @testable import InferenceServer
@@ -84,7 +83,7 @@ import Testing
             c.maxQueueSize = 100_000
             c.dynamicBatching.maxQueueDelayMicroseconds = 50
         }
-        let answered = Mutex(0)
+        let answered = Locked(0)
         let perThread = 1000
         DispatchQueue.concurrentPerform(iterations: 4) { t in
             for i in 0..<perThread {

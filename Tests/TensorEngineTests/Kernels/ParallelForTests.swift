@@ -1,4 +1,3 @@
-import Synchronization
 import Testing
 @testable import TensorEngine
 
@@ -52,7 +51,7 @@ import Testing
     @Test func morePartsThanWorkersKeepSlotsPrivate() {
         // A wide job first, so the pool has more helpers than the narrow jobs below may use.
         ParallelFor.run(parts: 6, workers: 6) { _, _ in }
-        let busy = Mutex([Int](repeating: 0, count: 8))
+        let busy = Locked([Int](repeating: 0, count: 8))
         for job in 0..<3_000 {
             let workers = 2 + job % 3
             let parts = workers * 4 + job % 5
