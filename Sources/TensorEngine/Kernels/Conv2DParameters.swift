@@ -140,6 +140,6 @@ public struct Conv2DParameters: Sendable, Equatable {
     /// Multiply-adds × 2 for one forward pass over `batch` images (for `kiln inspect`).
     public func flops(batch: Int, height: Int, width: Int) -> Int {
         let o = outputSize(height: height, width: width)
-        return 2 * batch * outChannels * o.height * o.width * inChannelsPerGroup * kernelHeight * kernelWidth
+        return OpPlan.saturatingProduct(2, batch, outChannels, o.height, o.width, inChannelsPerGroup, kernelHeight, kernelWidth)
     }
 }

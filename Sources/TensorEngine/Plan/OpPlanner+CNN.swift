@@ -105,7 +105,7 @@ extension OpPlanner {
                     workspace: ctx.floats(rw), threads: threads)
             }
         }
-        plan.flops = first.flops + second.flops
+        plan.flops = first.flops.addingReportingOverflow(second.flops).overflow ? .max : first.flops + second.flops
         return plan
     }
 

@@ -51,7 +51,7 @@ extension OpPlanner {
                     if !activation.fusesIntoGEMM { activation.apply(y, count: m * n) }
                 }
             }
-            plan.flops = 2 * m * n * k
+            plan.flops = OpPlan.saturatingProduct(2, m, n, k)
             return plan
         }
         var plan = OpPlan(outputs: [([m, n], .float32)]) { ins, outs, _ in
@@ -70,7 +70,7 @@ extension OpPlanner {
                 activation.apply(y, count: m * n)
             }
         }
-        plan.flops = 2 * m * n * k
+        plan.flops = OpPlan.saturatingProduct(2, m, n, k)
         return plan
     }
 
@@ -118,7 +118,7 @@ extension OpPlanner {
                             threads: threads)
                     }
                 }
-                plan.flops = 2 * rows * n * k
+                plan.flops = OpPlan.saturatingProduct(2, rows, n, k)
                 return plan
             }
             var plan = OpPlan(outputs: [(outShape, .float32)]) { ins, outs, _ in
@@ -129,7 +129,7 @@ extension OpPlanner {
                         b: ctx.floats(rb), ldb: n, beta: 0, c: ctx.floats(ro), ldc: n)
                 }
             }
-            plan.flops = 2 * rows * n * k
+            plan.flops = OpPlan.saturatingProduct(2, rows, n, k)
             return plan
         }
         let batchCount = batchDims.reduce(1, *)
@@ -146,7 +146,7 @@ extension OpPlanner {
                 }
             }
         }
-        batched.flops = 2 * batchCount * m * n * k
+        batched.flops = OpPlan.saturatingProduct(2, batchCount, m, n, k)
         return batched
     }
 

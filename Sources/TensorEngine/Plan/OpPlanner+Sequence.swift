@@ -57,7 +57,7 @@ extension OpPlanner {
                         workspace: ctx.floats(ws!), threads: threads)
                 }
             }
-            plan.flops = 2 * seq * batch * dirs * 4 * hidden * (inputSize + hidden)
+            plan.flops = OpPlan.saturatingProduct(2, seq, batch, dirs, 4, hidden, inputSize + hidden)
             return plan
         }
         let kernel = GRUKernel(
@@ -71,7 +71,7 @@ extension OpPlanner {
                     seq: seq, batch: batch, workspace: ctx.floats(ws!), threads: threads)
             }
         }
-        plan.flops = 2 * seq * batch * dirs * 3 * hidden * (inputSize + hidden)
+        plan.flops = OpPlan.saturatingProduct(2, seq, batch, dirs, 3, hidden, inputSize + hidden)
         return plan
     }
 

@@ -183,7 +183,8 @@ struct PlanBuilder {
             buffers.append(Buffer(bytes: PlanBuilder.rounded(opPlan.workspaceBytes), first: step, last: step))
             workspace = buffers.count - 1
         }
-        flops += opPlan.flops > 0 ? opPlan.flops : opPlan.outputs.reduce(0) { $0 + $1.shape.count }
+        let stepFlops = opPlan.flops > 0 ? opPlan.flops : opPlan.outputs.reduce(0) { $0 + $1.shape.count }
+        flops = flops.addingReportingOverflow(stepFlops).overflow ? .max : flops + stepFlops
         let produced = opPlan.outputs.first.map { " → \($0.shape)" } ?? ""
         let op = label ?? node.op
         let summary = "\(op)\(produced), \(opPlan.flops / max(batch, 1) / 1000) kFLOP/sample"

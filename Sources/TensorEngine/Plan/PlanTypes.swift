@@ -74,4 +74,18 @@ struct OpPlan {
     static func alias(of index: Int, shape: Shape, dtype: DType) -> OpPlan {
         OpPlan(outputs: [(shape, dtype)], aliasOf: index) { _, _, _ in { _ in } }
     }
+
+    /// The product of `factors`, or Int.max when it overflows. FLOP counts are statistics
+    /// multiplied from shapes in the model file, computed before the planner's size checks:
+    /// a count past Int belongs to a plan those checks refuse, and must not trap first.
+    static func saturatingProduct(_ factors: Int...) -> Int {
+        if factors.contains(0) { return 0 }
+        var p = 1
+        for f in factors {
+            let (next, overflow) = p.multipliedReportingOverflow(by: f)
+            if overflow { return .max }
+            p = next
+        }
+        return p
+    }
 }

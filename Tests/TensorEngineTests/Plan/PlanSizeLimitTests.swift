@@ -39,4 +39,18 @@ import Testing
         let plan = try ExecutionPlan(model: pool(["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])]), batch: 1)
         #expect(plan.outputs[0].shape == [1, 1, 2, 2])
     }
+
+    /// FLOP counts multiply shapes from the file: a product past Int saturates, and the
+    /// plan is then refused by the size check (here: a 2^31 × 2^31 product of two inputs).
+    @Test func flopCountsSaturateInsteadOfTrapping() {
+        let model = GraphModel(
+            metadata: ModelMetadata(name: "t"),
+            inputs: [ValueInfo(name: "a", dtype: .float32, shape: [-1, 1 << 31, 1]), ValueInfo(name: "b", dtype: .float32, shape: [-1, 1, 1 << 31])],
+            outputs: [ValueInfo(name: "y", dtype: .float32, shape: [])],
+            nodes: [GraphNode(name: "mm", op: "MatMul", inputs: ["a", "b"], outputs: ["y"])], initializers: [:])
+        #expect(throws: EngineError.self) { try ExecutionPlan(model: model, batch: 1) }
+        #expect(OpPlan.saturatingProduct(2, 1 << 31, 1 << 31, 2) == .max)
+        #expect(OpPlan.saturatingProduct(2, 3, 7) == 42)
+        #expect(OpPlan.saturatingProduct(1 << 40, 0, 1 << 40) == 0)
+    }
 }
