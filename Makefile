@@ -4,14 +4,14 @@ SWIFT ?= swift
 PYTHON ?= python3
 RELEASE_FLAGS := -c release --product kiln --static-swift-stdlib
 
-.PHONY: run test deps test-deps release build unit integration engine dockerfile bench-http bench-engine bench-serving clean fuzz fuzz-smoke
+.PHONY: run test deps test-deps release build unit integration engine dockerfile bench-http bench-engine bench-serving clean fuzz fuzz-smoke sanitizers asan tsan
 
 ## Serve the shipped models on the embedded default configuration (port 8000).
 run: deps release
 	.build/release/kiln serve
 
 ## The whole test suite; CI (.ci/run) runs exactly this.
-test: test-deps build unit fuzz-smoke integration engine dockerfile
+test: test-deps build unit fuzz-smoke integration engine dockerfile sanitizers
 
 deps:
 	scripts/install-deps.sh build
@@ -65,4 +65,22 @@ fuzz-smoke:
 	FUZZ_FRESH=1 FUZZ_OUT=/tmp/kiln-fuzz-smoke Tests/Fuzz/run.sh 15
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan .build-fuzz
+
+## The Swift suites under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer, each in
+## its own build folder; then the server built with TSan runs the integration tests that
+## drive its threads hardest (connection churn, concurrency, batching, hot reload, the
+## mutation fuzz). Any report fails: TSan's exit code, or halt_on_error killing the server.
+sanitizers: asan tsan
+
+asan: test-deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/sanitizers/lsan.supp $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+TSAN_INTEGRATION := test_hangups.py test_concurrency.py test_serving_v2.py test_serving_ops.py test_services.py test_hostile_fuzz.py
+
+tsan: test-deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	TSAN_OPTIONS=halt_on_error=1 KILN_BIN="$(CURDIR)/.build-tsan/debug/kiln" \
+		$(PYTHON) -m pytest $(addprefix Tests/integration/,$(TSAN_INTEGRATION)) -q -p no:cacheprovider
