@@ -39,8 +39,14 @@ struct HTTPBodyDecoder: Sendable {
     /// shipped services' largest sample, a 371 KB photo, and a 224×224×3 FP32 tensor).
     static let initialReserve = 1 << 20
 
-    init(framing: HTTPRequestHead.BodyFraming, limits: HTTPLimits) {
+    /// Fields and bytes the head already used count against the trailers' share of
+    /// `maxHeaderCount` and `maxHeaderBytes`: the limits bound the whole field section.
+    private var headFieldCount = 0
+
+    init(framing: HTTPRequestHead.BodyFraming, limits: HTTPLimits, headFields: Int = 0, headBytes: Int = 0) {
         self.limits = limits
+        headFieldCount = headFields
+        trailerBytes = headBytes
         switch framing {
         case .none: state = .done
         case .contentLength(let n):
@@ -165,7 +171,7 @@ struct HTTPBodyDecoder: Sendable {
         }
         let value = trailerLine[(colon + 1)...]
         guard value.allSatisfy(ByteClass.isFieldValue) else { return .invalidHeaderValue }
-        guard trailers.count + 1 <= limits.maxHeaderCount else { return .tooManyHeaders }
+        guard headFieldCount + trailers.count + 1 <= limits.maxHeaderCount else { return .tooManyHeaders }
         trailers.add(
             name: String(decoding: name, as: UTF8.self),
             value: String(String(decoding: value, as: UTF8.self).trimmingOWS()))

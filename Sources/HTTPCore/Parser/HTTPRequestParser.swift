@@ -44,7 +44,7 @@ public struct HTTPRequestParser: Sendable {
             case .invalid(let error): return .invalid(error)
             case .complete(let head, let consumed):
                 headParser.reset()
-                phase = .body(HTTPBodyDecoder(framing: head.bodyFraming, limits: limits))
+                phase = .body(HTTPBodyDecoder(framing: head.bodyFraming, limits: limits, headFields: head.headers.count, headBytes: consumed))
                 return .head(head, consumed: consumed)
             }
         case .body(var decoder):
