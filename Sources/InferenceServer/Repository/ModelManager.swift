@@ -55,9 +55,13 @@ public final class ModelManager: Sendable {
             throw RepositoryError(model: String(name.prefix(64)), "not a model name: one folder name inside the repository, at most 255 bytes, not hidden")
         }
         let problem: RepositoryError? = work.sync {
-            guard let source = RepositoryScanner.scan(root: root, model: name) else {
-                return RepositoryError(model: name, "no folder '\(name)' in the model repository")
+            let source: RepositoryScanner.Source?
+            do throws(RepositoryError) {
+                source = try RepositoryScanner.scan(root: root, model: name)
+            } catch {
+                return error
             }
+            guard let source else { return RepositoryError(model: name, "no folder '\(name)' in the model repository") }
             return reconcile(model: name, source: source, force: true)
         }
         if let problem { throw problem }

@@ -29,7 +29,7 @@ enum RepositoryScanner {
         }
         var sources: [String: Source] = [:]
         for name in names where isModelName(name) {
-            if let source = scan(root: root, model: name) { sources[name] = source }
+            if let source = try scan(root: root, model: name) { sources[name] = source }
         }
         return sources
     }
@@ -44,10 +44,15 @@ enum RepositoryScanner {
         return !bytes.contains { $0 == UInt8(ascii: "/") || $0 < 0x20 || $0 == 0x7F }
     }
 
-    /// One model's folder, or nil when `root/model` is not a directory.
-    static func scan(root: String, model: String) -> Source? {
+    /// One model's folder, or nil when `root/model` is not a directory. A folder that exists
+    /// but cannot be listed (no descriptor left: EMFILE) throws rather than reading as gone,
+    /// which would unload a serving model until the next scan.
+    static func scan(root: String, model: String) throws(RepositoryError) -> Source? {
         let folder = root + "/" + model
-        guard isDirectory(folder), let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        guard isDirectory(folder) else { return nil }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            throw RepositoryError(model: model, "cannot list the model folder '\(folder)'")
+        }
         var versions: [Int: Stamp] = [:]
         for entry in entries {
             // Version folders are positive integers written in plain decimal ("1", "12").

@@ -46,7 +46,7 @@ public enum ServiceBenchmark {
             let trimmed = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
             let root = trimmed.contains("/") ? String(trimmed[..<trimmed.lastIndex(of: "/")!]) : "."
             let name = String(trimmed.split(separator: "/").last ?? Substring(trimmed))
-            guard let source = RepositoryScanner.scan(root: root, model: name) else {
+            guard let source = try RepositoryScanner.scan(root: root, model: name) else {
                 throw RepositoryError(model: name, "'\(folder)' is not a model folder")
             }
             guard source.config != nil, let data = FileManager.default.contents(atPath: trimmed + "/" + RepositoryScanner.configFile) else {
